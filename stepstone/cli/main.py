@@ -1,0 +1,44 @@
+"""`stepstone`: the command line. Each subcommand lives in its own module with `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: subcommand -> module under stepstone.cli; imported only when that subcommand runs.
+COMMANDS: dict[str, str] = {
+    "run": "Run a state machine in-process and print its result as JSON.",
+    "validate": "Check a definition and print every diagnostic.",
+    "serve": "Serve the Step Functions API, the workers and the console.",
+    "tasks": "Show what running executions are waiting on (never the tokens).",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stepstone", description=__doc__)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, summary in COMMANDS.items():
+        if only is None or name != only:
+            subs.add_parser(name, help=summary, description=summary)
+        else:
+            module = importlib.import_module(f"stepstone.cli.{name}")
+            module.register(subs.add_parser(name, help=summary, description=summary))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_in if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
+    args = parser.parse_args(args_in)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    result: int = args.handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

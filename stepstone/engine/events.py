@@ -1,0 +1,82 @@
+"""What happens to an execution: the inputs of `decide`.
+
+Every event is plain, frozen data. Time and randomness do not live here: `decide` receives `now`
+and a `seed` beside the event, so replaying the same events with the same (now, seed) pairs gives
+the same decisions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stepstone.asl.json import JSON
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionInfo:
+    """Who the execution is: the identity fields of the Context object's `Execution` and `StateMachine`."""
+
+    execution_arn: str
+    name: str
+    state_machine_arn: str
+    state_machine_name: str
+    role_arn: str = "arn:aws:iam::123456789012:role/stepstone"
+    redrive_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Start the execution with this input."""
+
+    input: JSON
+    info: ExecutionInfo
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStarted:
+    """An activity worker (or a nested execution) picked the task up; AWS records e.g. ActivityStarted."""
+
+    task_id: str
+    worker_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSucceeded:
+    """The task's resource (or a callback with the task token) returned this output."""
+
+    task_id: str
+    output: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFailed:
+    """The task's resource (or a callback with the task token) reported an error."""
+
+    task_id: str
+    error: str
+    cause: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskHeartbeat:
+    """SendTaskHeartbeat for the task: its heartbeat timer starts again."""
+
+    task_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """A timer that a previous decision armed (ArmTimer) is due."""
+
+    timer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """StopExecution: abort with an optional error and cause."""
+
+    error: str | None = None
+    cause: str | None = None
+
+
+Event = Start | TaskStarted | TaskSucceeded | TaskFailed | TaskHeartbeat | TimerFired | Stop
