@@ -1,0 +1,78 @@
+"""One configuration for the whole process: where to listen, where the data lives, the token keys.
+
+Keys are generated into the data directory on first start (`keys.json`, mode 0600) and read from it
+afterwards; `STEPSTONE_TOKEN_KEYS` (JSON `{"active": id, "keys": {id: hex}}`) overrides the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8083
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenKeys:
+    """The raw key ring: key id -> secret bytes, and the id that signs new tokens."""
+
+    keys: dict[str, bytes]
+    active: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything `stepstone serve` needs to build the store, the runtime and the API."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    db: Path | None = None  # None: in-memory store (nothing survives a restart)
+    functions: tuple[Path, ...] = ()
+    examples: bool = False
+    region: str = REGION
+    account: str = ACCOUNT
+    data_dir: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key_dir(self) -> Path | None:
+        if self.data_dir is not None:
+            return self.data_dir
+        return self.db.parent if self.db is not None else None
+
+
+def _parse_keys(text: str) -> TokenKeys:
+    raw = json.loads(text)
+    keys = {str(k): bytes.fromhex(v) for k, v in raw["keys"].items()}
+    return TokenKeys(keys, str(raw["active"]))
+
+
+def new_key_id() -> str:
+    return "k" + secrets.token_hex(4)
+
+
+def load_token_keys(config: Config) -> TokenKeys:
+    """The key ring from the environment, from the data directory, or freshly generated into it."""
+    env = os.environ.get("STEPSTONE_TOKEN_KEYS")
+    if env:
+        return _parse_keys(env)
+    directory = config.key_dir
+    if directory is None:
+        key_id = new_key_id()
+        return TokenKeys({key_id: secrets.token_bytes(32)}, key_id)
+    path = directory / "stepstone-keys.json"
+    if path.exists():
+        return _parse_keys(path.read_text())
+    key_id = new_key_id()
+    keys = TokenKeys({key_id: secrets.token_bytes(32)}, key_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"active": key_id, "keys": {k: v.hex() for k, v in keys.keys.items()}}, out)
+    return keys

@@ -1,0 +1,95 @@
+"""Task tokens: signed, URL-safe bearer secrets that name an execution's task.
+
+A token is `<payload>.<mac>`, both base64url without padding (no `+`, `/` or `=`). The payload holds
+the key id, the execution ARN and the task id; the mac is HMAC-SHA256 over the payload with the key
+that the key id names. Keys live in a `KeyRing` (several keys, one active) so they rotate: new tokens
+are signed with the active key, old tokens verify while their key stays in the ring.
+
+Minting is deterministic (same key, execution and task give the same token), so the runtime never has
+to store a token: it stores `token_hash(token)` and mints the token again when a worker asks for it.
+Pure: the keys are injected, nothing here reads a clock or draws randomness.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+#: AWS accepts task tokens up to 2,048 characters; ours stay well under for any valid ARN.
+MAX_TOKEN_LENGTH = 2048
+_SEPARATOR = "\n"
+
+
+class InvalidTokenError(ValueError):
+    """The token is malformed, signed with an unknown key, or its signature does not match."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a verified token names."""
+
+    key_id: str
+    execution_arn: str
+    task_id: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class KeyRing:
+    """Signing keys by id; `active` signs new tokens, every key in the ring verifies."""
+
+    __slots__ = ("_active", "_keys")
+
+    def __init__(self, keys: Mapping[str, bytes], active: str) -> None:
+        if active not in keys:
+            raise ValueError(f"the active key {active!r} is not in the ring")
+        for key_id, key in keys.items():
+            if not key_id or _SEPARATOR in key_id or "." in key_id:
+                raise ValueError(f"bad key id {key_id!r}")
+            if len(key) < 16:
+                raise ValueError(f"key {key_id!r} is shorter than 16 bytes")
+        self._keys = dict(keys)
+        self._active = active
+
+    @property
+    def active(self) -> str:
+        return self._active
+
+    def mint(self, execution_arn: str, task_id: str) -> str:
+        """The token for this execution's task, signed with the active key."""
+        payload = _SEPARATOR.join((self._active, execution_arn, task_id)).encode()
+        mac = hmac.new(self._keys[self._active], payload, hashlib.sha256).digest()
+        return f"{_b64(payload)}.{_b64(mac)}"
+
+    def verify(self, token: str) -> TokenClaims:
+        """The claims of a token this ring signed; InvalidTokenError for anything else."""
+        if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+            raise InvalidTokenError("malformed token")
+        payload_text, mac_text = token.split(".")
+        try:
+            payload, mac = _unb64(payload_text), _unb64(mac_text)
+            key_id, execution_arn, task_id = payload.decode().split(_SEPARATOR)
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise InvalidTokenError("malformed token") from exc
+        key = self._keys.get(key_id)
+        if key is None:
+            raise InvalidTokenError("unknown key")
+        expected = hmac.new(key, payload, hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, mac):
+            raise InvalidTokenError("bad signature")
+        return TokenClaims(key_id, execution_arn, task_id)
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps instead of the token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()

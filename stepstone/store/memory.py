@@ -1,0 +1,288 @@
+"""An in-memory `Store` for tests (yours and ours): same contract as SQLite, nothing survives the process.
+
+Each method runs without awaiting, so on one event loop every call is atomic, like a transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from stepstone.store.base import (
+    ActivityRow,
+    ActivityTaskRow,
+    CallbackOutcome,
+    ExecutionPage,
+    ExecutionRow,
+    HistoryRow,
+    InboxRow,
+    OutboxRow,
+    StateMachineRow,
+    StoreConflict,
+    TaskEventEncoder,
+    TaskRow,
+    TaskStatus,
+    TimerEncoder,
+    Transition,
+)
+
+
+class MemoryStore:
+    """A dict-backed `Store`."""
+
+    def __init__(self) -> None:
+        self.machines: dict[str, StateMachineRow] = {}
+        self.definitions: dict[tuple[str, str], str] = {}
+        self.executions: dict[str, ExecutionRow] = {}
+        self.events: dict[str, list[HistoryRow]] = {}
+        self.inbox: dict[int, InboxRow] = {}
+        self.outbox: dict[int, OutboxRow] = {}
+        self.timers: dict[tuple[str, str], datetime] = {}
+        self.tasks: dict[tuple[str, str], TaskRow] = {}
+        self.activities: dict[str, ActivityRow] = {}
+        self.activity_tasks: dict[int, ActivityTaskRow] = {}
+        self.tag_map: dict[str, dict[str, str]] = {}
+        self._seq = 0
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def create_state_machine(self, row: StateMachineRow) -> StateMachineRow:
+        existing = self.machines.get(row.arn)
+        if existing is not None:
+            return existing
+        self.machines[row.arn] = row
+        self.definitions[(row.arn, row.revision_id)] = row.definition
+        return row
+
+    async def get_state_machine(self, arn: str) -> StateMachineRow | None:
+        return self.machines.get(arn)
+
+    async def list_state_machines(self) -> list[StateMachineRow]:
+        return sorted(self.machines.values(), key=lambda r: (r.created, r.arn))
+
+    async def update_state_machine(self, row: StateMachineRow) -> None:
+        self.machines[row.arn] = row
+        self.definitions[(row.arn, row.revision_id)] = row.definition
+
+    async def delete_state_machine(self, arn: str) -> None:
+        self.machines.pop(arn, None)
+        self.tag_map.pop(arn, None)
+
+    async def get_definition(self, arn: str, revision_id: str) -> str | None:
+        return self.definitions.get((arn, revision_id))
+
+    async def create_execution(self, row: ExecutionRow, start_event: str) -> tuple[ExecutionRow, bool]:
+        existing = self.executions.get(row.arn)
+        if existing is not None:
+            return existing, False
+        self.executions[row.arn] = row
+        self.events[row.arn] = []
+        seq = self._next()
+        self.inbox[seq] = InboxRow(seq, row.arn, start_event)
+        return row, True
+
+    async def get_execution(self, arn: str) -> ExecutionRow | None:
+        return self.executions.get(arn)
+
+    async def list_executions(
+        self, state_machine_arn: str, status: str | None, limit: int, after: str | None
+    ) -> ExecutionPage:
+        rows = [
+            r
+            for r in self.executions.values()
+            if r.state_machine_arn == state_machine_arn and (status is None or r.status == status)
+        ]
+        rows.sort(key=lambda r: (r.start_date, r.arn), reverse=True)
+        if after is not None:
+            keys = [r.arn for r in rows]
+            rows = rows[keys.index(after) + 1 :] if after in keys else []
+        page = rows[:limit]
+        return ExecutionPage(page, page[-1].arn if len(rows) > limit else None)
+
+    async def history(self, arn: str, *, after: int, limit: int, reverse: bool) -> list[HistoryRow]:
+        rows = sorted(self.events.get(arn, []), key=lambda r: r.id, reverse=reverse)
+        rows = [r for r in rows if (r.id < after if reverse else r.id > after)] if after else rows
+        return rows[:limit]
+
+    async def redrive_execution(self, arn: str, expected_version: int, event: str, now: datetime) -> bool:
+        row = self.executions.get(arn)
+        if row is None or row.version != expected_version:
+            return False
+        self.executions[arn] = dataclasses.replace(
+            row,
+            status="RUNNING",
+            stop_date=None,
+            output=None,
+            error=None,
+            cause=None,
+            redrive_count=row.redrive_count + 1,
+            redrive_date=now,
+            version=row.version + 1,
+        )
+        await self.enqueue(arn, event)
+        return True
+
+    async def enqueue(self, execution_arn: str, event: str) -> int:
+        seq = self._next()
+        self.inbox[seq] = InboxRow(seq, execution_arn, event)
+        return seq
+
+    async def executions_with_work(self) -> list[str]:
+        return list(dict.fromkeys(r.execution_arn for r in sorted(self.inbox.values(), key=lambda r: r.id)))
+
+    async def next_inbox(self, execution_arn: str) -> InboxRow | None:
+        rows = [r for r in self.inbox.values() if r.execution_arn == execution_arn]
+        return min(rows, key=lambda r: r.id) if rows else None
+
+    async def commit_transition(self, t: Transition) -> None:
+        row = self.executions.get(t.execution_arn)
+        if row is None or row.version != t.expected_version:
+            raise StoreConflict(t.execution_arn)
+        if t.consumed_inbox_id is not None and t.consumed_inbox_id not in self.inbox:
+            raise StoreConflict(t.execution_arn)
+        known = {h.id for h in self.events[t.execution_arn]}
+        if any(h.id in known for h in t.history):
+            raise StoreConflict(t.execution_arn)
+        if t.consumed_inbox_id is not None:
+            del self.inbox[t.consumed_inbox_id]
+        self.events[t.execution_arn].extend(t.history)
+        self.executions[t.execution_arn] = dataclasses.replace(
+            row,
+            state=t.state,
+            status=t.status,
+            output=t.output,
+            error=t.error,
+            cause=t.cause,
+            stop_date=t.stop_date,
+            version=row.version + 1,
+            next_event_id=row.next_event_id + len(t.history),
+        )
+        for command in t.outbox:
+            seq = self._next()
+            self.outbox[seq] = OutboxRow(seq, t.execution_arn, command)
+        for timer_id in t.cancel_timers:
+            self.timers.pop((t.execution_arn, timer_id), None)
+        for timer_id, due in t.arm_timers:
+            self.timers[(t.execution_arn, timer_id)] = due
+        for task in t.open_tasks:
+            self.tasks.setdefault((task.execution_arn, task.task_id), task)
+        for task_id in t.close_tasks:
+            key = (t.execution_arn, task_id)
+            open_task = self.tasks.get(key)
+            if open_task is not None and open_task.status == "open":
+                self.tasks[key] = dataclasses.replace(open_task, status="closed", closed=t.closed_at)
+            for aid, queued in list(self.activity_tasks.items()):
+                if (queued.execution_arn, queued.task_id) == key:
+                    del self.activity_tasks[aid]
+
+    async def fire_due_timers(self, now: datetime, encode: TimerEncoder) -> int:
+        due = sorted((d, k) for k, d in self.timers.items() if d <= now)
+        for _, (arn, timer_id) in due:
+            del self.timers[(arn, timer_id)]
+            await self.enqueue(arn, encode(timer_id))
+        return len(due)
+
+    async def next_timer_due(self) -> datetime | None:
+        return min(self.timers.values(), default=None)
+
+    async def pending_outbox(self) -> list[OutboxRow]:
+        return sorted(self.outbox.values(), key=lambda r: r.id)
+
+    async def complete_outbox(
+        self, outbox_id: int, result_event: str | None, activity_task: ActivityTaskRow | None = None
+    ) -> None:
+        row = self.outbox.pop(outbox_id, None)
+        if row is None:
+            return
+        if result_event is not None:
+            await self.enqueue(row.execution_arn, result_event)
+        if activity_task is not None:
+            seq = self._next()
+            self.activity_tasks[seq] = dataclasses.replace(activity_task, id=seq)
+
+    async def get_task(self, execution_arn: str, task_id: str) -> TaskRow | None:
+        return self.tasks.get((execution_arn, task_id))
+
+    async def list_tasks(self, execution_arn: str | None, status: TaskStatus | None) -> list[TaskRow]:
+        rows = [
+            t
+            for t in self.tasks.values()
+            if (execution_arn is None or t.execution_arn == execution_arn)
+            and (status is None or t.status == status)
+        ]
+        return sorted(rows, key=lambda t: (t.since, t.execution_arn, t.task_id))
+
+    def _by_hash(self, token_hash: str) -> TaskRow | None:
+        return next((t for t in self.tasks.values() if t.token_hash == token_hash), None)
+
+    async def close_task_by_callback(
+        self, token_hash: str, result: str, event: str, now: datetime
+    ) -> CallbackOutcome:
+        task = self._by_hash(token_hash)
+        if task is None:
+            return CallbackOutcome("unknown")
+        if task.status == "closed":
+            if task.result is None:
+                return CallbackOutcome("closed", task)
+            return CallbackOutcome("repeated" if task.result == result else "completed_differently", task)
+        closed = dataclasses.replace(task, status="closed", result=result, closed=now)
+        self.tasks[(task.execution_arn, task.task_id)] = closed
+        await self.enqueue(task.execution_arn, event)
+        return CallbackOutcome("accepted", closed)
+
+    async def heartbeat_task(self, token_hash: str, event: str, now: datetime) -> CallbackOutcome:
+        task = self._by_hash(token_hash)
+        if task is None:
+            return CallbackOutcome("unknown")
+        if task.status == "closed":
+            return CallbackOutcome("closed", task)
+        if task.heartbeat_seconds is not None:
+            task = dataclasses.replace(task, heartbeat_at=now + timedelta(seconds=task.heartbeat_seconds))
+            self.tasks[(task.execution_arn, task.task_id)] = task
+        await self.enqueue(task.execution_arn, event)
+        return CallbackOutcome("accepted", task)
+
+    async def create_activity(self, row: ActivityRow) -> ActivityRow:
+        return self.activities.setdefault(row.arn, row)
+
+    async def get_activity(self, arn: str) -> ActivityRow | None:
+        return self.activities.get(arn)
+
+    async def list_activities(self) -> list[ActivityRow]:
+        return sorted(self.activities.values(), key=lambda r: (r.created, r.arn))
+
+    async def delete_activity(self, arn: str) -> None:
+        self.activities.pop(arn, None)
+        self.tag_map.pop(arn, None)
+
+    async def claim_activity_task(
+        self, activity_arn: str, started_event: TaskEventEncoder
+    ) -> ActivityTaskRow | None:
+        queued = sorted(
+            (r for r in self.activity_tasks.values() if r.activity_arn == activity_arn), key=lambda r: r.id
+        )
+        if not queued:
+            return None
+        row = queued[0]
+        del self.activity_tasks[row.id]
+        await self.enqueue(row.execution_arn, started_event(row.task_id))
+        return row
+
+    async def tag(self, arn: str, tags: dict[str, str]) -> None:
+        self.tag_map.setdefault(arn, {}).update(tags)
+
+    async def untag(self, arn: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.tag_map.get(arn, {}).pop(key, None)
+
+    async def tags(self, arn: str) -> dict[str, str]:
+        return dict(self.tag_map.get(arn, {}))

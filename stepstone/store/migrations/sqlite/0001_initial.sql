@@ -1,0 +1,113 @@
+-- The first schema: state machines, executions and their history, the work queues, tasks, activities, tags.
+CREATE TABLE state_machines (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'ACTIVE',
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+
+CREATE TABLE state_machine_versions (
+    arn TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    PRIMARY KEY (arn, revision_id)
+);
+
+CREATE TABLE executions (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    state TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    next_event_id INTEGER NOT NULL DEFAULT 1,
+    start_date TEXT NOT NULL,
+    stop_date TEXT,
+    redrive_count INTEGER NOT NULL DEFAULT 0,
+    redrive_date TEXT
+);
+
+CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date);
+
+CREATE TABLE history_events (
+    execution_arn TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    timestamp TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, id)
+);
+
+CREATE TABLE inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_arn TEXT NOT NULL,
+    event TEXT NOT NULL
+);
+
+CREATE INDEX inbox_by_execution ON inbox (execution_arn, id);
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_arn TEXT NOT NULL,
+    command TEXT NOT NULL
+);
+
+CREATE TABLE timers (
+    execution_arn TEXT NOT NULL,
+    timer_id TEXT NOT NULL,
+    due TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, timer_id)
+);
+
+CREATE INDEX timers_by_due ON timers (due);
+
+CREATE TABLE tasks (
+    execution_arn TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    state_name TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    since TEXT NOT NULL,
+    token_hash TEXT UNIQUE,
+    timeout_at TEXT,
+    heartbeat_seconds REAL,
+    heartbeat_at TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    result TEXT,
+    closed TEXT,
+    PRIMARY KEY (execution_arn, task_id)
+);
+
+CREATE INDEX tasks_by_status ON tasks (status, since);
+
+CREATE TABLE activities (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+
+CREATE TABLE activity_tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    activity_arn TEXT NOT NULL,
+    execution_arn TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    input TEXT NOT NULL
+);
+
+CREATE INDEX activity_tasks_by_activity ON activity_tasks (activity_arn, id);
+
+CREATE TABLE tags (
+    resource_arn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (resource_arn, key)
+);

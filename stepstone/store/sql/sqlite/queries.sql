@@ -1,0 +1,164 @@
+-- Named queries of the SQLite store. Each starts with `-- name: <name>`; parameters are :named.
+
+-- name: insert_state_machine
+INSERT INTO state_machines (arn, name, type, role_arn, definition, revision_id, description, status, created, updated)
+VALUES (:arn, :name, :type, :role_arn, :definition, :revision_id, :description, :status, :created, :updated)
+ON CONFLICT (arn) DO NOTHING;
+
+-- name: insert_definition
+INSERT INTO state_machine_versions (arn, revision_id, definition) VALUES (:arn, :revision_id, :definition)
+ON CONFLICT (arn, revision_id) DO NOTHING;
+
+-- name: get_state_machine
+SELECT * FROM state_machines WHERE arn = :arn;
+
+-- name: list_state_machines
+SELECT * FROM state_machines ORDER BY created, arn;
+
+-- name: update_state_machine
+UPDATE state_machines SET role_arn = :role_arn, definition = :definition, revision_id = :revision_id,
+    description = :description, updated = :updated, status = :status
+WHERE arn = :arn;
+
+-- name: delete_state_machine
+DELETE FROM state_machines WHERE arn = :arn;
+
+-- name: get_definition
+SELECT definition FROM state_machine_versions WHERE arn = :arn AND revision_id = :revision_id;
+
+-- name: insert_execution
+INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date)
+VALUES (:arn, :state_machine_arn, :name, :revision_id, :status, :input, :start_date)
+ON CONFLICT (arn) DO NOTHING;
+
+-- name: get_execution
+SELECT * FROM executions WHERE arn = :arn;
+
+-- name: list_executions
+SELECT * FROM executions
+WHERE state_machine_arn = :state_machine_arn AND (:status IS NULL OR status = :status)
+  AND (:after_start IS NULL OR start_date < :after_start OR (start_date = :after_start AND arn < :after_arn))
+ORDER BY start_date DESC, arn DESC
+LIMIT :limit;
+
+-- name: history_forward
+SELECT id, timestamp, body FROM history_events
+WHERE execution_arn = :arn AND id > :after ORDER BY id LIMIT :limit;
+
+-- name: history_reverse
+SELECT id, timestamp, body FROM history_events
+WHERE execution_arn = :arn AND (:after = 0 OR id < :after) ORDER BY id DESC LIMIT :limit;
+
+-- name: redrive_execution
+UPDATE executions SET status = 'RUNNING', stop_date = NULL, output = NULL, error = NULL, cause = NULL,
+    redrive_count = redrive_count + 1, redrive_date = :now, version = version + 1
+WHERE arn = :arn AND version = :expected_version;
+
+-- name: enqueue
+INSERT INTO inbox (execution_arn, event) VALUES (:execution_arn, :event);
+
+-- name: executions_with_work
+SELECT execution_arn FROM inbox GROUP BY execution_arn ORDER BY min(id);
+
+-- name: next_inbox
+SELECT id, execution_arn, event FROM inbox WHERE execution_arn = :execution_arn ORDER BY id LIMIT 1;
+
+-- name: consume_inbox
+DELETE FROM inbox WHERE id = :id;
+
+-- name: apply_transition
+UPDATE executions SET state = :state, status = :status, output = :output, error = :error, cause = :cause,
+    stop_date = :stop_date, version = version + 1, next_event_id = next_event_id + :event_count
+WHERE arn = :arn AND version = :expected_version;
+
+-- name: insert_history
+INSERT INTO history_events (execution_arn, id, timestamp, body) VALUES (:execution_arn, :id, :timestamp, :body);
+
+-- name: insert_outbox
+INSERT INTO outbox (execution_arn, command) VALUES (:execution_arn, :command);
+
+-- name: arm_timer
+INSERT INTO timers (execution_arn, timer_id, due) VALUES (:execution_arn, :timer_id, :due)
+ON CONFLICT (execution_arn, timer_id) DO UPDATE SET due = excluded.due;
+
+-- name: cancel_timer
+DELETE FROM timers WHERE execution_arn = :execution_arn AND timer_id = :timer_id;
+
+-- name: due_timers
+SELECT execution_arn, timer_id FROM timers WHERE due <= :now ORDER BY due, execution_arn, timer_id;
+
+-- name: next_timer_due
+SELECT min(due) AS due FROM timers;
+
+-- name: pending_outbox
+SELECT id, execution_arn, command FROM outbox ORDER BY id;
+
+-- name: delete_outbox
+DELETE FROM outbox WHERE id = :id RETURNING execution_arn;
+
+-- name: insert_task
+INSERT INTO tasks (execution_arn, task_id, state_name, resource, since, token_hash, timeout_at,
+    heartbeat_seconds, heartbeat_at, status)
+VALUES (:execution_arn, :task_id, :state_name, :resource, :since, :token_hash, :timeout_at,
+    :heartbeat_seconds, :heartbeat_at, 'open')
+ON CONFLICT (execution_arn, task_id) DO NOTHING;
+
+-- name: close_task
+UPDATE tasks SET status = 'closed', closed = :closed
+WHERE execution_arn = :execution_arn AND task_id = :task_id AND status = 'open';
+
+-- name: dequeue_task_activities
+DELETE FROM activity_tasks WHERE execution_arn = :execution_arn AND task_id = :task_id;
+
+-- name: get_task
+SELECT * FROM tasks WHERE execution_arn = :execution_arn AND task_id = :task_id;
+
+-- name: task_by_hash
+SELECT * FROM tasks WHERE token_hash = :token_hash;
+
+-- name: list_tasks
+SELECT * FROM tasks
+WHERE (:execution_arn IS NULL OR execution_arn = :execution_arn) AND (:status IS NULL OR status = :status)
+ORDER BY since, execution_arn, task_id;
+
+-- name: close_task_by_callback
+UPDATE tasks SET status = 'closed', result = :result, closed = :closed
+WHERE token_hash = :token_hash AND status = 'open';
+
+-- name: heartbeat_task
+UPDATE tasks SET heartbeat_at = :heartbeat_at WHERE token_hash = :token_hash AND status = 'open';
+
+-- name: insert_activity
+INSERT INTO activities (arn, name, created) VALUES (:arn, :name, :created) ON CONFLICT (arn) DO NOTHING;
+
+-- name: get_activity
+SELECT * FROM activities WHERE arn = :arn;
+
+-- name: list_activities
+SELECT * FROM activities ORDER BY created, arn;
+
+-- name: delete_activity
+DELETE FROM activities WHERE arn = :arn;
+
+-- name: insert_activity_task
+INSERT INTO activity_tasks (activity_arn, execution_arn, task_id, input)
+VALUES (:activity_arn, :execution_arn, :task_id, :input);
+
+-- name: next_activity_task
+SELECT * FROM activity_tasks WHERE activity_arn = :activity_arn ORDER BY id LIMIT 1;
+
+-- name: delete_activity_task
+DELETE FROM activity_tasks WHERE id = :id;
+
+-- name: upsert_tag
+INSERT INTO tags (resource_arn, key, value) VALUES (:arn, :key, :value)
+ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value;
+
+-- name: delete_tag
+DELETE FROM tags WHERE resource_arn = :arn AND key = :key;
+
+-- name: delete_tags
+DELETE FROM tags WHERE resource_arn = :arn;
+
+-- name: list_tags
+SELECT key, value FROM tags WHERE resource_arn = :arn ORDER BY key;

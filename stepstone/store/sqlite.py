@@ -1,0 +1,515 @@
+"""The SQLite `Store`: one file in WAL mode, one writer.
+
+Every write runs on one dedicated thread with its own connection inside `BEGIN IMMEDIATE ... COMMIT`,
+so writes are serialised and a transition is all-or-nothing. Reads run on a small pool of threads,
+each with its own connection (WAL lets them read while the writer writes). Queries are named, in
+`sql/sqlite/queries.sql`; the schema grows by numbered files in `migrations/sqlite/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from stepstone.store.base import (
+    ActivityRow,
+    ActivityTaskRow,
+    CallbackOutcome,
+    ExecutionPage,
+    ExecutionRow,
+    HistoryRow,
+    InboxRow,
+    OutboxRow,
+    StateMachineRow,
+    StoreConflict,
+    TaskEventEncoder,
+    TaskRow,
+    TaskStatus,
+    TimerEncoder,
+    Transition,
+)
+
+T = TypeVar("T")
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
+
+
+def ts(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime(_FORMAT)
+
+
+def dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+
+
+def _dt(value: str) -> datetime:
+    return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+
+
+def load_queries(dialect: str = "sqlite") -> dict[str, str]:
+    """The named queries of `sql/<dialect>/queries.sql`: name -> SQL text."""
+    text = resources.files("stepstone.store").joinpath(f"sql/{dialect}/queries.sql").read_text()
+    queries: dict[str, str] = {}
+    name: str | None = None
+    for line in text.splitlines():
+        if line.startswith("-- name:"):
+            name = line.removeprefix("-- name:").strip()
+            queries[name] = ""
+        elif name is not None and not line.startswith("--"):
+            queries[name] += line + "\n"
+    return {k: v.strip() for k, v in queries.items()}
+
+
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
+    """(version, SQL) of every numbered migration, in order."""
+    folder = resources.files("stepstone.store").joinpath(f"migrations/{dialect}")
+    found = [
+        (int(f.name.split("_", 1)[0]), f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql")
+    ]
+    return sorted(found)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the migrations this database has not seen yet, each in its own transaction."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+    applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    for version, sql in migrations():
+        if version in applied:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+Q = load_queries()
+
+
+def _machine(r: sqlite3.Row) -> StateMachineRow:
+    return StateMachineRow(
+        r["arn"], r["name"], r["type"], r["role_arn"], r["definition"], r["revision_id"],
+        _dt(r["created"]), _dt(r["updated"]), r["description"], r["status"],
+    )  # fmt: skip
+
+
+def _execution(r: sqlite3.Row) -> ExecutionRow:
+    return ExecutionRow(
+        arn=r["arn"], state_machine_arn=r["state_machine_arn"], name=r["name"], revision_id=r["revision_id"],
+        status=r["status"], input=r["input"], start_date=_dt(r["start_date"]), output=r["output"],
+        error=r["error"], cause=r["cause"], stop_date=dt(r["stop_date"]), state=r["state"],
+        version=r["version"], next_event_id=r["next_event_id"], redrive_count=r["redrive_count"],
+        redrive_date=dt(r["redrive_date"]),
+    )  # fmt: skip
+
+
+def _task(r: sqlite3.Row) -> TaskRow:
+    return TaskRow(
+        execution_arn=r["execution_arn"], task_id=r["task_id"], state_name=r["state_name"],
+        resource=r["resource"], since=_dt(r["since"]), token_hash=r["token_hash"],
+        timeout_at=dt(r["timeout_at"]), heartbeat_seconds=r["heartbeat_seconds"],
+        heartbeat_at=dt(r["heartbeat_at"]), status=r["status"], result=r["result"], closed=dt(r["closed"]),
+    )  # fmt: skip
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class SqliteStore:
+    """A `Store` in one SQLite file."""
+
+    def __init__(self, path: str | Path, *, readers: int = 4) -> None:
+        self.path = str(path)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stepstone-sqlite-writer")
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="stepstone-sqlite-reader")
+        self._wconn: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    async def open(self) -> None:
+        def setup() -> None:
+            self._wconn = _connect(self.path)
+            migrate(self._wconn)
+
+        await asyncio.get_running_loop().run_in_executor(self._writer, setup)
+
+    async def close(self) -> None:
+        def close_writer() -> None:
+            if self._wconn is not None:
+                self._wconn.close()
+                self._wconn = None
+
+        await asyncio.get_running_loop().run_in_executor(self._writer, close_writer)
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+
+    # plumbing ---------------------------------------------------------------------------------------
+
+    def _in_transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._wconn
+        assert conn is not None, "SqliteStore.open() was not awaited"
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, self._in_transaction, fn)
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        return conn
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._readers, lambda: fn(self._reader()))
+
+    async def _one(self, query: str, **params: Any) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = await self._read(lambda c: c.execute(Q[query], params).fetchone())
+        return row
+
+    async def _all(self, query: str, **params: Any) -> list[sqlite3.Row]:
+        rows: list[sqlite3.Row] = await self._read(lambda c: c.execute(Q[query], params).fetchall())
+        return rows
+
+    # state machines ---------------------------------------------------------------------------------
+
+    async def create_state_machine(self, row: StateMachineRow) -> StateMachineRow:
+        def tx(c: sqlite3.Connection) -> StateMachineRow:
+            inserted = c.execute(Q["insert_state_machine"], _machine_params(row)).rowcount
+            if inserted:
+                c.execute(Q["insert_definition"], _machine_params(row))
+                return row
+            return _machine(c.execute(Q["get_state_machine"], {"arn": row.arn}).fetchone())
+
+        return await self._write(tx)
+
+    async def get_state_machine(self, arn: str) -> StateMachineRow | None:
+        r = await self._one("get_state_machine", arn=arn)
+        return None if r is None else _machine(r)
+
+    async def list_state_machines(self) -> list[StateMachineRow]:
+        return [_machine(r) for r in await self._all("list_state_machines")]
+
+    async def update_state_machine(self, row: StateMachineRow) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            c.execute(Q["update_state_machine"], _machine_params(row))
+            c.execute(Q["insert_definition"], _machine_params(row))
+
+        await self._write(tx)
+
+    async def delete_state_machine(self, arn: str) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            c.execute(Q["delete_state_machine"], {"arn": arn})
+            c.execute(Q["delete_tags"], {"arn": arn})
+
+        await self._write(tx)
+
+    async def get_definition(self, arn: str, revision_id: str) -> str | None:
+        r = await self._one("get_definition", arn=arn, revision_id=revision_id)
+        return None if r is None else str(r["definition"])
+
+    # executions -------------------------------------------------------------------------------------
+
+    async def create_execution(self, row: ExecutionRow, start_event: str) -> tuple[ExecutionRow, bool]:
+        def tx(c: sqlite3.Connection) -> tuple[ExecutionRow, bool]:
+            params = {
+                "arn": row.arn, "state_machine_arn": row.state_machine_arn, "name": row.name,
+                "revision_id": row.revision_id, "status": row.status, "input": row.input,
+                "start_date": ts(row.start_date),
+            }  # fmt: skip
+            if c.execute(Q["insert_execution"], params).rowcount:
+                c.execute(Q["enqueue"], {"execution_arn": row.arn, "event": start_event})
+                return row, True
+            return _execution(c.execute(Q["get_execution"], {"arn": row.arn}).fetchone()), False
+
+        return await self._write(tx)
+
+    async def get_execution(self, arn: str) -> ExecutionRow | None:
+        r = await self._one("get_execution", arn=arn)
+        return None if r is None else _execution(r)
+
+    async def list_executions(
+        self, state_machine_arn: str, status: str | None, limit: int, after: str | None
+    ) -> ExecutionPage:
+        after_start = None
+        if after is not None:
+            anchor = await self.get_execution(after)
+            if anchor is None:
+                return ExecutionPage()
+            after_start = ts(anchor.start_date)
+        rows = await self._all(
+            "list_executions", state_machine_arn=state_machine_arn, status=status,
+            after_start=after_start, after_arn=after, limit=limit + 1,
+        )  # fmt: skip
+        page = [_execution(r) for r in rows[:limit]]
+        return ExecutionPage(page, page[-1].arn if len(rows) > limit else None)
+
+    async def history(self, arn: str, *, after: int, limit: int, reverse: bool) -> list[HistoryRow]:
+        query = "history_reverse" if reverse else "history_forward"
+        rows = await self._all(query, arn=arn, after=after, limit=limit)
+        return [HistoryRow(r["id"], _dt(r["timestamp"]), r["body"]) for r in rows]
+
+    async def redrive_execution(self, arn: str, expected_version: int, event: str, now: datetime) -> bool:
+        def tx(c: sqlite3.Connection) -> bool:
+            params = {"arn": arn, "expected_version": expected_version, "now": ts(now)}
+            if not c.execute(Q["redrive_execution"], params).rowcount:
+                return False
+            c.execute(Q["enqueue"], {"execution_arn": arn, "event": event})
+            return True
+
+        return await self._write(tx)
+
+    # the work queue ---------------------------------------------------------------------------------
+
+    async def enqueue(self, execution_arn: str, event: str) -> int:
+        def tx(c: sqlite3.Connection) -> int:
+            return int(
+                c.execute(Q["enqueue"], {"execution_arn": execution_arn, "event": event}).lastrowid or 0
+            )
+
+        return await self._write(tx)
+
+    async def executions_with_work(self) -> list[str]:
+        return [r[0] for r in await self._all("executions_with_work")]
+
+    async def next_inbox(self, execution_arn: str) -> InboxRow | None:
+        r = await self._one("next_inbox", execution_arn=execution_arn)
+        return None if r is None else InboxRow(r["id"], r["execution_arn"], r["event"])
+
+    async def commit_transition(self, t: Transition) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            arn = t.execution_arn
+            if (
+                t.consumed_inbox_id is not None
+                and not c.execute(Q["consume_inbox"], {"id": t.consumed_inbox_id}).rowcount
+            ):
+                raise StoreConflict(arn)
+            applied = c.execute(
+                Q["apply_transition"],
+                {
+                    "arn": arn, "expected_version": t.expected_version, "state": t.state, "status": t.status,
+                    "output": t.output, "error": t.error, "cause": t.cause, "stop_date": ts(t.stop_date),
+                    "event_count": len(t.history),
+                },
+            ).rowcount  # fmt: skip
+            if not applied:
+                raise StoreConflict(arn)
+            try:
+                c.executemany(
+                    Q["insert_history"],
+                    [
+                        {"execution_arn": arn, "id": h.id, "timestamp": ts(h.timestamp), "body": h.body}
+                        for h in t.history
+                    ],
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StoreConflict(arn) from exc
+            c.executemany(Q["insert_outbox"], [{"execution_arn": arn, "command": cmd} for cmd in t.outbox])
+            c.executemany(
+                Q["cancel_timer"], [{"execution_arn": arn, "timer_id": tid} for tid in t.cancel_timers]
+            )
+            c.executemany(
+                Q["arm_timer"],
+                [{"execution_arn": arn, "timer_id": tid, "due": ts(due)} for tid, due in t.arm_timers],
+            )
+            c.executemany(Q["insert_task"], [_task_params(task) for task in t.open_tasks])
+            for task_id in t.close_tasks:
+                key = {"execution_arn": arn, "task_id": task_id}
+                c.execute(Q["close_task"], {**key, "closed": ts(t.closed_at)})
+                c.execute(Q["dequeue_task_activities"], key)
+
+        await self._write(tx)
+
+    async def fire_due_timers(self, now: datetime, encode: TimerEncoder) -> int:
+        def tx(c: sqlite3.Connection) -> int:
+            due = c.execute(Q["due_timers"], {"now": ts(now)}).fetchall()
+            for r in due:
+                key = {"execution_arn": r["execution_arn"], "timer_id": r["timer_id"]}
+                c.execute(Q["cancel_timer"], key)
+                c.execute(Q["enqueue"], {"execution_arn": r["execution_arn"], "event": encode(r["timer_id"])})
+            return len(due)
+
+        return await self._write(tx)
+
+    async def next_timer_due(self) -> datetime | None:
+        r = await self._one("next_timer_due")
+        return None if r is None else dt(r["due"])
+
+    async def pending_outbox(self) -> list[OutboxRow]:
+        return [
+            OutboxRow(r["id"], r["execution_arn"], r["command"]) for r in await self._all("pending_outbox")
+        ]
+
+    async def complete_outbox(
+        self, outbox_id: int, result_event: str | None, activity_task: ActivityTaskRow | None = None
+    ) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            rows = c.execute(Q["delete_outbox"], {"id": outbox_id}).fetchall()
+            if not rows:
+                return  # already done (a repeat after recovery)
+            r = rows[0]
+            if result_event is not None:
+                c.execute(Q["enqueue"], {"execution_arn": r["execution_arn"], "event": result_event})
+            if activity_task is not None:
+                c.execute(
+                    Q["insert_activity_task"],
+                    {
+                        "activity_arn": activity_task.activity_arn,
+                        "execution_arn": activity_task.execution_arn,
+                        "task_id": activity_task.task_id,
+                        "input": activity_task.input,
+                    },
+                )  # fmt: skip
+
+        await self._write(tx)
+
+    # tasks and callbacks ----------------------------------------------------------------------------
+
+    async def get_task(self, execution_arn: str, task_id: str) -> TaskRow | None:
+        r = await self._one("get_task", execution_arn=execution_arn, task_id=task_id)
+        return None if r is None else _task(r)
+
+    async def list_tasks(self, execution_arn: str | None, status: TaskStatus | None) -> list[TaskRow]:
+        return [_task(r) for r in await self._all("list_tasks", execution_arn=execution_arn, status=status)]
+
+    async def close_task_by_callback(
+        self, token_hash: str, result: str, event: str, now: datetime
+    ) -> CallbackOutcome:
+        def tx(c: sqlite3.Connection) -> CallbackOutcome:
+            params = {"token_hash": token_hash, "result": result, "closed": ts(now)}
+            if c.execute(Q["close_task_by_callback"], params).rowcount:
+                task = _task(c.execute(Q["task_by_hash"], {"token_hash": token_hash}).fetchone())
+                c.execute(Q["enqueue"], {"execution_arn": task.execution_arn, "event": event})
+                return CallbackOutcome("accepted", task)
+            r = c.execute(Q["task_by_hash"], {"token_hash": token_hash}).fetchone()
+            if r is None:
+                return CallbackOutcome("unknown")
+            task = _task(r)
+            if task.result is None:
+                return CallbackOutcome("closed", task)
+            return CallbackOutcome("repeated" if task.result == result else "completed_differently", task)
+
+        return await self._write(tx)
+
+    async def heartbeat_task(self, token_hash: str, event: str, now: datetime) -> CallbackOutcome:
+        def tx(c: sqlite3.Connection) -> CallbackOutcome:
+            r = c.execute(Q["task_by_hash"], {"token_hash": token_hash}).fetchone()
+            if r is None:
+                return CallbackOutcome("unknown")
+            task = _task(r)
+            if task.status == "closed":
+                return CallbackOutcome("closed", task)
+            beat = None if task.heartbeat_seconds is None else now + timedelta(seconds=task.heartbeat_seconds)
+            c.execute(Q["heartbeat_task"], {"token_hash": token_hash, "heartbeat_at": ts(beat)})
+            c.execute(Q["enqueue"], {"execution_arn": task.execution_arn, "event": event})
+            return CallbackOutcome("accepted", task)
+
+        return await self._write(tx)
+
+    # activities -------------------------------------------------------------------------------------
+
+    async def create_activity(self, row: ActivityRow) -> ActivityRow:
+        def tx(c: sqlite3.Connection) -> ActivityRow:
+            params = {"arn": row.arn, "name": row.name, "created": ts(row.created)}
+            if c.execute(Q["insert_activity"], params).rowcount:
+                return row
+            r = c.execute(Q["get_activity"], {"arn": row.arn}).fetchone()
+            return ActivityRow(r["arn"], r["name"], _dt(r["created"]))
+
+        return await self._write(tx)
+
+    async def get_activity(self, arn: str) -> ActivityRow | None:
+        r = await self._one("get_activity", arn=arn)
+        return None if r is None else ActivityRow(r["arn"], r["name"], _dt(r["created"]))
+
+    async def list_activities(self) -> list[ActivityRow]:
+        return [
+            ActivityRow(r["arn"], r["name"], _dt(r["created"])) for r in await self._all("list_activities")
+        ]
+
+    async def delete_activity(self, arn: str) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            c.execute(Q["delete_activity"], {"arn": arn})
+            c.execute(Q["delete_tags"], {"arn": arn})
+
+        await self._write(tx)
+
+    async def claim_activity_task(
+        self, activity_arn: str, started_event: TaskEventEncoder
+    ) -> ActivityTaskRow | None:
+        def tx(c: sqlite3.Connection) -> ActivityTaskRow | None:
+            r = c.execute(Q["next_activity_task"], {"activity_arn": activity_arn}).fetchone()
+            if r is None:
+                return None
+            c.execute(Q["delete_activity_task"], {"id": r["id"]})
+            c.execute(
+                Q["enqueue"], {"execution_arn": r["execution_arn"], "event": started_event(r["task_id"])}
+            )
+            return ActivityTaskRow(r["id"], r["activity_arn"], r["execution_arn"], r["task_id"], r["input"])
+
+        return await self._write(tx)
+
+    # tags -------------------------------------------------------------------------------------------
+
+    async def tag(self, arn: str, tags: dict[str, str]) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            c.executemany(Q["upsert_tag"], [{"arn": arn, "key": k, "value": v} for k, v in tags.items()])
+
+        await self._write(tx)
+
+    async def untag(self, arn: str, keys: Sequence[str]) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            c.executemany(Q["delete_tag"], [{"arn": arn, "key": k} for k in keys])
+
+        await self._write(tx)
+
+    async def tags(self, arn: str) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in await self._all("list_tags", arn=arn)}
+
+
+def _machine_params(row: StateMachineRow) -> dict[str, Any]:
+    return {
+        "arn": row.arn, "name": row.name, "type": row.type, "role_arn": row.role_arn,
+        "definition": row.definition, "revision_id": row.revision_id, "description": row.description,
+        "status": row.status, "created": ts(row.created), "updated": ts(row.updated),
+    }  # fmt: skip
+
+
+def _task_params(task: TaskRow) -> dict[str, Any]:
+    return {
+        "execution_arn": task.execution_arn, "task_id": task.task_id, "state_name": task.state_name,
+        "resource": task.resource, "since": ts(task.since), "token_hash": task.token_hash,
+        "timeout_at": ts(task.timeout_at), "heartbeat_seconds": task.heartbeat_seconds,
+        "heartbeat_at": ts(task.heartbeat_at),
+    }  # fmt: skip
