@@ -67,15 +67,21 @@ def test_enum_values() -> None:
 
 def test_integer_range() -> None:
     message = problems("ListStateMachinesInput", {"maxResults": 1001})
-    assert message.endswith("Value '1001' at 'maxResults' failed to satisfy constraint: "
-                            "Member must have value less than or equal to 1000")  # fmt: skip
+    assert message.endswith(
+        "Value '1001' at 'maxResults' failed to satisfy constraint: "
+        "Member must have value less than or equal to 1000"
+    )
     VALIDATORS["ListStateMachinesInput"]({"maxResults": 1000})
 
 
 def test_pattern_is_checked_as_a_full_match() -> None:
-    message = problems("CreateStateMachineAliasInput", {
-        "name": "has space", "routingConfiguration": [{"stateMachineVersionArn": ARN + ":1", "weight": 100}]
-    })  # fmt: skip
+    message = problems(
+        "CreateStateMachineAliasInput",
+        {
+            "name": "has space",
+            "routingConfiguration": [{"stateMachineVersionArn": ARN + ":1", "weight": 100}],
+        },
+    )
     assert (
         "at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: " in message
     )
