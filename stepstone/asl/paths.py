@@ -405,16 +405,18 @@ class _Parser:
             self.expect(")")
         elif ch in ("'", '"'):
             names = [self.quoted()]
-            while self.skip_ws() or self.peek() == ",":
+            self.skip_ws()
+            while self.peek() == ",":
                 self.pos += 1
                 self.skip_ws()
                 names.append(self.quoted())
+                self.skip_ws()
             selector = Child(tuple(names))
         else:
             selector = self.index_or_slice()
         self.skip_ws()
         if self.peek() != "]":
-            raise self.error("expected ']' to close the '[' at offset %d" % open_at)
+            raise self.error(f"expected ']' to close the '[' at offset {open_at}")
         self.pos += 1
         return selector
 
@@ -605,7 +607,7 @@ def _walk(steps: tuple[Step, ...], node: JSON, text: str) -> JSON:
             if not isinstance(node, list):
                 raise PathNotFound(text)
             try:
-                node = node[step]
+                node = node[step]  # type: ignore[index]
             except IndexError:
                 raise PathNotFound(text) from None
     return node

@@ -26,9 +26,7 @@ def _check_partition(args: Sequence[JSON | None]) -> str | None:
     return None
 
 
-@intrinsic(
-    "ArrayPartition", Kind.ARRAY, Kind.INTEGER, returns=Kind.ARRAY, static_check=_check_partition
-)
+@intrinsic("ArrayPartition", Kind.ARRAY, Kind.INTEGER, returns=Kind.ARRAY, static_check=_check_partition)
 def array_partition(args: Sequence[JSON], env: Env) -> JSON:
     items, size = args[0], as_int(args[1])
     if size <= 0:

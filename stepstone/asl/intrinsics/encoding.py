@@ -13,7 +13,13 @@ from stepstone.asl.json import JSON
 
 #: AWS limits the input of these functions to 10,000 characters.
 MAX_INPUT_CHARS = 10_000
-HASH_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+HASH_ALGORITHMS = {
+    "MD5": "md5",
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
+}
 
 
 def _check_length(name: str, text: str) -> None:

@@ -35,13 +35,13 @@ def _check_deep(args: Sequence[JSON | None]) -> str | None:
     return "only shallow merging is supported: the third argument must be false" if args[2] is True else None
 
 
-@intrinsic(
-    "JsonMerge", Kind.OBJECT, Kind.OBJECT, Kind.BOOLEAN, returns=Kind.OBJECT, static_check=_check_deep
-)
+@intrinsic("JsonMerge", Kind.OBJECT, Kind.OBJECT, Kind.BOOLEAN, returns=Kind.OBJECT, static_check=_check_deep)
 def json_merge(args: Sequence[JSON], env: Env) -> JSON:
     left, right, deep = args
     if deep:
-        raise failure("States.JsonMerge", "only shallow merging is supported: the third argument must be false")
+        raise failure(
+            "States.JsonMerge", "only shallow merging is supported: the third argument must be false"
+        )
     merged = dict(left)
     merged.update(right)
     return merged
