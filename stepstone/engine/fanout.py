@@ -1,0 +1,205 @@
+"""Parallel and Map states: child frames, their results in order, concurrency and failure.
+
+A Parallel state starts one child frame per branch; a Map state one per item, at most
+MaxConcurrency at a time (0 = unlimited). Children run in the same `decide` call when they are
+synchronous. The first failure (beyond the tolerated ones, for Map) cancels the other children and
+fails the state with that error, which the state's own Retry/Catch then handle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stepstone.asl import errors
+from stepstone.asl.errors import AslFailure, state_cause
+from stepstone.asl.json import JSON
+from stepstone.asl.model import MapState
+from stepstone.asl.paths import ReferencePath, compact_json
+from stepstone.engine.dataflow import select
+from stepstone.engine.program import CompiledState
+from stepstone.engine.state import Fanout, Frame
+
+if TYPE_CHECKING:
+    from stepstone.asl.env import Env
+    from stepstone.engine.decide import Interpreter
+
+
+def start_parallel(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    env = run.env(frame, cs)
+    data = cs.io.effective_input(frame.input, env)
+    started = run.emit("ParallelStateStarted", None, frame)
+    fan = Fanout("parallel", total=len(cs.branches), results=[None] * len(cs.branches))
+    frame.fan = fan
+    frame.waiting = "children"
+    machines = run.program.machines
+    for index, key in enumerate(cs.branches):
+        child = Frame(f"p{started}.{index}", key, frame.fid, index, machines[key].start_at, data)
+        child.variables = frame.variables
+        child.last_event = started
+        run.state.frames[child.fid] = child
+        fan.running.append(child.fid)
+        run.state.runnable.append(child.fid)
+    if not cs.branches:
+        return _finish(run, frame, cs)
+    return False
+
+
+def _integer(path: ReferencePath, field: str, data: JSON, env: Env) -> int:
+    value = select(path.path, data, env)
+    if isinstance(value, bool) or not isinstance(value, int):
+        rendered = value if isinstance(value, str) else compact_json(value)
+        raise AslFailure(
+            errors.RUNTIME,
+            f'The {field} field refers to value "{rendered}" which is not a valid integer: {path.text}',
+        )
+    return value
+
+
+def start_map(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    spec = cs.spec
+    assert isinstance(spec, MapState) and cs.items_path is not None
+    env = run.env(frame, cs)
+    data = cs.io.effective_input(frame.input, env)
+    items = select(cs.items_path.path, data, env)
+    if not isinstance(items, list):
+        raise AslFailure(errors.RUNTIME, f"Map state input must be an array but was: {compact_json(items)}")
+    concurrency = spec.max_concurrency
+    if cs.max_concurrency_path is not None:
+        concurrency = _integer(cs.max_concurrency_path, "MaxConcurrencyPath", data, env)
+    count = spec.tolerated_failure_count
+    if cs.tolerated_count_path is not None:
+        count = _integer(cs.tolerated_count_path, "ToleratedFailureCountPath", data, env)
+    percentage = spec.tolerated_failure_percentage
+    if cs.tolerated_percentage_path is not None:
+        value = select(cs.tolerated_percentage_path.path, data, env)
+        percentage = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else -1.0
+    if percentage is not None and not 0 <= percentage <= 100:
+        raise AslFailure(errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+    run.emit("MapStateStarted", {"length": len(items)}, frame)
+    frame.fan = Fanout(
+        "map",
+        total=len(items),
+        results=[None] * len(items),
+        items=items,
+        max_concurrency=max(concurrency, 0),
+        tolerated_count=count,
+        tolerated_percentage=percentage,
+        selector_input=data,
+    )
+    frame.waiting = "children"
+    if not items:
+        return _finish(run, frame, cs)
+    _start_iterations(run, frame, cs)
+    return False
+
+
+def _start_iterations(run: Interpreter, parent: Frame, cs: CompiledState) -> None:
+    fan = parent.fan
+    assert fan is not None
+    key = cs.branches[0]
+    start_at = run.program.machines[key].start_at
+    while fan.next_index < fan.total and (fan.max_concurrency == 0 or len(fan.running) < fan.max_concurrency):
+        index = fan.next_index
+        fan.next_index = index + 1
+        item = fan.items[index]
+        value = item
+        if cs.item_selector is not None:
+            value = cs.item_selector.evaluate(fan.selector_input, run.env(parent, cs, item=(index, item)))
+        started = run.emit("MapIterationStarted", {"name": cs.name, "index": index}, parent)
+        child = Frame(f"m{started}", key, parent.fid, index, start_at, value)
+        child.variables = parent.variables
+        child.last_event = started
+        run.state.frames[child.fid] = child
+        fan.running.append(child.fid)
+        run.state.runnable.append(child.fid)
+
+
+def _finish(run: Interpreter, parent: Frame, cs: CompiledState) -> bool:
+    fan = parent.fan
+    assert fan is not None
+    parent.fan = None
+    parent.waiting = None
+    run.emit("ParallelStateSucceeded" if fan.kind == "parallel" else "MapStateSucceeded", None, parent)
+    output = cs.io.output(parent.input, fan.results, run.env(parent, cs))
+    return run.transition(parent, cs, output)
+
+
+def _guarded_finish(run: Interpreter, parent: Frame, cs: CompiledState) -> None:
+    try:
+        moved_on = _finish(run, parent, cs)
+    except AslFailure as failure:
+        moved_on = run.fail_state(
+            parent, cs, failure.error, state_cause(cs.name, parent.entered_id, failure.cause)
+        )
+    run.proceed(parent, moved_on)
+
+
+def child_done(run: Interpreter, child: Frame, output: JSON) -> None:
+    """A branch or iteration finished with `output`."""
+    parent = run.state.frames[child.parent]  # type: ignore[index]
+    fan = parent.fan
+    assert fan is not None
+    fan.running.remove(child.fid)
+    fan.results[child.slot] = output
+    cs = run.state_of(parent)
+    if fan.kind == "map":
+        run.emit("MapIterationSucceeded", {"name": cs.name, "index": child.slot}, parent)
+        _continue_map(run, parent, cs)
+    elif not fan.running:
+        _guarded_finish(run, parent, cs)
+
+
+def _continue_map(run: Interpreter, parent: Frame, cs: CompiledState) -> None:
+    fan = parent.fan
+    assert fan is not None
+    try:
+        _start_iterations(run, parent, cs)
+    except AslFailure as failure:
+        _fail_fanout(run, parent, cs, failure.error, state_cause(cs.name, parent.entered_id, failure.cause))
+        return
+    if not fan.running and fan.next_index >= fan.total:
+        _guarded_finish(run, parent, cs)
+
+
+def _tolerated(fan: Fanout) -> bool:
+    if fan.tolerated_count is None and fan.tolerated_percentage is None:
+        return False
+    if fan.tolerated_count is not None and fan.failures <= fan.tolerated_count:
+        return True
+    return fan.tolerated_percentage is not None and fan.failures * 100 <= fan.tolerated_percentage * fan.total
+
+
+def child_failed(run: Interpreter, child: Frame, error: str, cause: str | None) -> None:
+    """A branch or iteration failed: tolerate it (Map) or fail the whole state."""
+    parent = run.state.frames[child.parent]  # type: ignore[index]
+    fan = parent.fan
+    assert fan is not None
+    fan.running.remove(child.fid)
+    cs = run.state_of(parent)
+    if fan.kind == "map":
+        run.emit("MapIterationFailed", {"name": cs.name, "index": child.slot}, parent)
+        fan.failures += 1
+        if _tolerated(fan):
+            fan.results[child.slot] = {"Error": error, "Cause": cause}
+            _continue_map(run, parent, cs)
+            return
+        spec = cs.spec
+        if isinstance(spec, MapState) and spec.mode == "DISTRIBUTED":
+            error = errors.EXCEED_TOLERATED_FAILURE_THRESHOLD
+            cause = "The specified tolerated failure threshold was exceeded"
+    _fail_fanout(run, parent, cs, error, cause)
+
+
+def _fail_fanout(run: Interpreter, parent: Frame, cs: CompiledState, error: str, cause: str | None) -> None:
+    fan = parent.fan
+    assert fan is not None
+    for fid in list(fan.running):
+        sibling = run.state.frames.get(fid)
+        if sibling is not None:
+            run.cancel_frame(sibling)
+            if fan.kind == "map":
+                run.emit("MapIterationAborted", {"name": cs.name, "index": sibling.slot}, parent)
+    parent.fan = None
+    parent.waiting = None
+    run.emit("ParallelStateFailed" if fan.kind == "parallel" else "MapStateFailed", None, parent)
+    run.proceed(parent, run.fail_state(parent, cs, error, cause))

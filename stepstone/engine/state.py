@@ -1,0 +1,244 @@
+"""The continuation of one execution as plain, serialisable data (`ExecutionState`).
+
+Everything `decide` needs to carry on lives here, never on the Python stack: the frames (the root
+machine, each Parallel branch, each Map iteration), the tasks awaiting a result, the timers that are
+armed and the frames ready to run. `to_json()` / `from_json()` round-trip exactly, which is what lets
+the runtime persist the state between transitions.
+
+Ownership: `decide` updates the state it is given in place and returns it in the Decision (copying
+it on every event would cost more than the transition itself). A caller that still needs the old
+state keeps its JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from stepstone.asl.json import JSON, JSONObject
+from stepstone.engine.events import ExecutionInfo
+
+Status = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+TimerKind = Literal["execution_timeout", "task_timeout", "heartbeat", "wait", "retry", "continue"]
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+@dataclass(slots=True)
+class Fanout:
+    """A Parallel or Map state waiting on its child frames."""
+
+    kind: Literal["parallel", "map"]
+    total: int
+    results: list[JSON]
+    running: list[str] = field(default_factory=list)
+    next_index: int = 0
+    items: list[JSON] = field(default_factory=list)
+    max_concurrency: int = 0
+    failures: int = 0
+    tolerated_count: int | None = None
+    tolerated_percentage: float | None = None
+    selector_input: JSON = None
+
+    def to_json(self) -> JSONObject:
+        return {
+            "kind": self.kind,
+            "total": self.total,
+            "results": self.results,
+            "running": self.running,
+            "next_index": self.next_index,
+            "items": self.items,
+            "max_concurrency": self.max_concurrency,
+            "failures": self.failures,
+            "tolerated_count": self.tolerated_count,
+            "tolerated_percentage": self.tolerated_percentage,
+            "selector_input": self.selector_input,
+        }
+
+    @classmethod
+    def from_json(cls, raw: JSONObject) -> Fanout:
+        return cls(**raw)
+
+
+@dataclass(slots=True)
+class Frame:
+    """One running (sub-)machine: the root, a Parallel branch or a Map iteration.
+
+    `state` and `input` name the state the frame is in (or about to enter, when it is runnable) and
+    that state's raw input. `waiting` is the task id or timer id the frame is blocked on.
+    """
+
+    fid: str
+    machine: str
+    parent: str | None
+    slot: int
+    state: str
+    input: JSON
+    entered_id: int = 0
+    entered_at: datetime | None = None
+    retries: list[int] = field(default_factory=list)
+    retry_count: int = 0
+    waiting: str | None = None
+    variables: dict[str, JSON] = field(default_factory=dict)
+    item_index: int | None = None
+    item_value: JSON = None
+    last_event: int = 0
+    fan: Fanout | None = None
+
+    def to_json(self) -> JSONObject:
+        return {
+            "fid": self.fid,
+            "machine": self.machine,
+            "parent": self.parent,
+            "slot": self.slot,
+            "state": self.state,
+            "input": self.input,
+            "entered_id": self.entered_id,
+            "entered_at": _time(self.entered_at),
+            "retries": self.retries,
+            "retry_count": self.retry_count,
+            "waiting": self.waiting,
+            "variables": self.variables,
+            "item_index": self.item_index,
+            "item_value": self.item_value,
+            "last_event": self.last_event,
+            "fan": None if self.fan is None else self.fan.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, raw: JSONObject) -> Frame:
+        values = dict(raw)
+        values["entered_at"] = _parse_time(raw["entered_at"])
+        values["retries"] = list(raw["retries"])
+        values["variables"] = dict(raw["variables"])
+        values["fan"] = None if raw["fan"] is None else Fanout.from_json(raw["fan"])
+        return cls(**values)
+
+
+@dataclass(slots=True)
+class OpenTask:
+    """A task whose result the execution awaits.
+
+    `family` picks the history event names (lambda -> LambdaFunction*, activity -> Activity*,
+    service -> Task*); `resource_type` / `resource_name` fill the Task* event details.
+    """
+
+    task_id: str
+    frame: str
+    state_name: str
+    resource: str
+    family: Literal["lambda", "activity", "service"]
+    resource_type: str
+    resource_name: str
+    entered_at: datetime
+    timeout_seconds: float | None = None
+    heartbeat_seconds: float | None = None
+    timeout_due: datetime | None = None
+    heartbeat_due: datetime | None = None
+
+    def to_json(self) -> JSONObject:
+        return {
+            "task_id": self.task_id,
+            "frame": self.frame,
+            "state_name": self.state_name,
+            "resource": self.resource,
+            "family": self.family,
+            "resource_type": self.resource_type,
+            "resource_name": self.resource_name,
+            "entered_at": _time(self.entered_at),
+            "timeout_seconds": self.timeout_seconds,
+            "heartbeat_seconds": self.heartbeat_seconds,
+            "timeout_due": _time(self.timeout_due),
+            "heartbeat_due": _time(self.heartbeat_due),
+        }
+
+    @classmethod
+    def from_json(cls, raw: JSONObject) -> OpenTask:
+        values = dict(raw)
+        for key in ("entered_at", "timeout_due", "heartbeat_due"):
+            values[key] = _parse_time(raw[key])
+        return cls(**values)
+
+
+@dataclass(slots=True)
+class Timer:
+    """An armed timer: what it is for and the frame or task it belongs to."""
+
+    kind: TimerKind
+    ref: str
+    due: datetime
+
+    def to_json(self) -> JSONObject:
+        return {"kind": self.kind, "ref": self.ref, "due": _time(self.due)}
+
+    @classmethod
+    def from_json(cls, raw: JSONObject) -> Timer:
+        return cls(kind=raw["kind"], ref=raw["ref"], due=datetime.fromisoformat(raw["due"]))
+
+
+@dataclass(slots=True)
+class ExecutionState:
+    """Where one execution stands; the only thing `decide` remembers between events."""
+
+    info: ExecutionInfo
+    input: JSON
+    start_time: datetime
+    status: Status = "RUNNING"
+    output: JSON = None
+    error: str | None = None
+    cause: str | None = None
+    next_event_id: int = 1
+    frames: dict[str, Frame] = field(default_factory=dict)
+    open_tasks: dict[str, OpenTask] = field(default_factory=dict)
+    timers: dict[str, Timer] = field(default_factory=dict)
+    runnable: list[str] = field(default_factory=list)
+
+    def to_json(self) -> JSONObject:
+        """The state as JSON-ready data (datetimes as ISO 8601 strings)."""
+        info = self.info
+        return {
+            "info": {
+                "execution_arn": info.execution_arn,
+                "name": info.name,
+                "state_machine_arn": info.state_machine_arn,
+                "state_machine_name": info.state_machine_name,
+                "role_arn": info.role_arn,
+                "redrive_count": info.redrive_count,
+            },
+            "input": self.input,
+            "start_time": _time(self.start_time),
+            "status": self.status,
+            "output": self.output,
+            "error": self.error,
+            "cause": self.cause,
+            "next_event_id": self.next_event_id,
+            "frames": {fid: frame.to_json() for fid, frame in self.frames.items()},
+            "open_tasks": {tid: task.to_json() for tid, task in self.open_tasks.items()},
+            "timers": {tid: timer.to_json() for tid, timer in self.timers.items()},
+            "runnable": list(self.runnable),
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ExecutionState:
+        """Rebuild the state that `to_json` produced."""
+        return cls(
+            info=ExecutionInfo(**raw["info"]),
+            input=raw["input"],
+            start_time=datetime.fromisoformat(raw["start_time"]),
+            status=raw["status"],
+            output=raw["output"],
+            error=raw["error"],
+            cause=raw["cause"],
+            next_event_id=raw["next_event_id"],
+            frames={fid: Frame.from_json(f) for fid, f in raw["frames"].items()},
+            open_tasks={tid: OpenTask.from_json(t) for tid, t in raw["open_tasks"].items()},
+            timers={tid: Timer.from_json(t) for tid, t in raw["timers"].items()},
+            runnable=list(raw["runnable"]),
+        )

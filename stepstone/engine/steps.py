@@ -1,0 +1,155 @@
+"""What each state type does once entered: one function per type, `(interpreter, frame, state) -> bool`.
+
+A step returns True when the frame moves on to its next state within this call, False when it
+waits (a task, a timer, its children) or has ended. Steps raise `AslFailure` with the detail only;
+`Interpreter.guard` turns it into the state's failure with AWS's cause prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from stepstone.asl import errors
+from stepstone.asl.errors import AslFailure
+from stepstone.asl.model import FailState, WaitState
+from stepstone.asl.paths import Path, PathNotFound, compact_json
+from stepstone.engine import fanout, tasks
+from stepstone.engine.dataflow import select
+from stepstone.engine.program import CompiledState
+from stepstone.engine.state import Frame
+
+if TYPE_CHECKING:
+    from stepstone.engine.decide import Interpreter
+
+Step = Callable[["Interpreter", Frame, CompiledState], bool]
+
+
+def pass_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    env = run.env(frame, cs)
+    result = cs.result if cs.has_result else cs.io.effective_input(frame.input, env)
+    return run.transition(frame, cs, cs.io.output(frame.input, result, env))
+
+
+def choice_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    env = run.env(frame, cs)
+    data = cs.io.effective_input(frame.input, env)
+    target: str | None = None
+    for rule, candidate in cs.choices:
+        if rule.matches(data, env):
+            target = candidate
+            break
+    if target is None:
+        if cs.default is None:
+            # No Catch or Retry on a Choice: the frame fails outright, with AWS's own cause.
+            run.frame_failed(frame, errors.NO_CHOICE_MATCHED, "No Matches!")
+            return False
+        target = cs.default
+    return run.transition(frame, cs, cs.io.output(frame.input, data, env), target)
+
+
+def _timestamp(text: object, detail: str) -> datetime:
+    if isinstance(text, str):
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if value.tzinfo is not None and "T" in text:
+                return value
+    raise AslFailure(errors.RUNTIME, detail)
+
+
+def _wait_until(run: Interpreter, frame: Frame, cs: CompiledState) -> datetime:
+    spec = cs.spec
+    assert isinstance(spec, WaitState)
+    if spec.seconds is not None:
+        return run.now + timedelta(seconds=spec.seconds)
+    if spec.timestamp is not None:
+        return _timestamp(
+            spec.timestamp,
+            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "
+            + spec.timestamp,
+        )
+    env = run.env(frame, cs)
+    data = cs.io.effective_input(frame.input, env)
+    if cs.seconds_path is not None:
+        value = select(cs.seconds_path.path, data, env)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AslFailure(
+                errors.RUNTIME,
+                f"The SecondsPath parameter cannot be parsed as a long value: "
+                f"{cs.seconds_path.text} == {compact_json(value)}",
+            )
+        return run.now + timedelta(seconds=max(value, 0))
+    assert cs.timestamp_path is not None
+    value = select(cs.timestamp_path.path, data, env)
+    return _timestamp(
+        value,
+        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
+        f"format string: {cs.timestamp_path.text} == {compact_json(value)}",
+    )
+
+
+def wait_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    due = _wait_until(run, frame, cs)
+    if due <= run.now:
+        return wait_done(run, frame, cs)
+    timer_id = f"wait:{frame.entered_id}"
+    run.arm(timer_id, "wait", frame.fid, due)
+    frame.waiting = timer_id
+    return False
+
+
+def wait_done(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    env = run.env(frame, cs)
+    data = cs.io.effective_input(frame.input, env)
+    return run.transition(frame, cs, cs.io.output(frame.input, data, env))
+
+
+def succeed_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    env = run.env(frame, cs)
+    data = cs.io.effective_input(frame.input, env)
+    output = cs.io.output(frame.input, data, env)
+    run.emit(cs.exited, {"name": cs.name, "output": output}, frame)
+    run.frame_done(frame, output)
+    return False
+
+
+def _fail_field(run: Interpreter, frame: Frame, cs: CompiledState, path: Path, name: str) -> str:
+    try:
+        value = path.evaluate(frame.input, run.env(frame, cs))
+    except PathNotFound:
+        raise AslFailure(
+            errors.RUNTIME,
+            f"The JSONPath '{path.text}' specified for the field '{name}' could not be found "
+            f"in the input '{compact_json(frame.input)}'",
+        ) from None
+    return value if isinstance(value, str) else compact_json(value)
+
+
+def fail_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    spec = cs.spec
+    assert isinstance(spec, FailState)
+    error = spec.error
+    cause = spec.cause
+    if cs.error_path is not None:
+        error = _fail_field(run, frame, cs, cs.error_path, "ErrorPath")
+    if cs.cause_path is not None:
+        cause = _fail_field(run, frame, cs, cs.cause_path, "CausePath")
+    run.frame_failed(frame, error if error is not None else "", cause)
+    return False
+
+
+STEPS: dict[str, Step] = {
+    "Pass": pass_step,
+    "Choice": choice_step,
+    "Wait": wait_step,
+    "WaitDone": wait_done,
+    "Succeed": succeed_step,
+    "Fail": fail_step,
+    "Task": tasks.schedule,
+    "Parallel": fanout.start_parallel,
+    "Map": fanout.start_map,
+}

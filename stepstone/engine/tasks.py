@@ -1,0 +1,170 @@
+"""Task states: scheduling (payload, token, timers), results, heartbeats and timeouts.
+
+History event names depend on the Resource: a plain Lambda ARN records LambdaFunction* events, an
+activity ARN Activity* events, a service integration (`arn:aws:states:::service:action`) Task* events.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from stepstone.asl import errors
+from stepstone.asl.errors import AslFailure, state_cause
+from stepstone.asl.json import JSON, JSONObject
+from stepstone.asl.model import TaskState
+from stepstone.asl.paths import ReferencePath, compact_json
+from stepstone.engine.commands import CancelTask, InvokeTask
+from stepstone.engine.dataflow import select
+from stepstone.engine.events import TaskFailed, TaskHeartbeat, TaskStarted, TaskSucceeded
+from stepstone.engine.program import CompiledState
+from stepstone.engine.state import Frame, OpenTask, Timer
+
+if TYPE_CHECKING:
+    from stepstone.asl.env import Env
+    from stepstone.engine.decide import Interpreter
+
+#: (family, what happened) -> history event type.
+EVENT_NAMES = {
+    (family, what): f"{prefix}{what}"
+    for family, prefix in (("lambda", "LambdaFunction"), ("activity", "Activity"), ("service", "Task"))
+    for what in ("Scheduled", "Started", "Succeeded", "Failed", "TimedOut")
+}
+
+
+def _seconds(
+    fixed: float | None, path: ReferencePath | None, field: str, data: JSON, env: Env
+) -> float | None:
+    if path is None:
+        return fixed
+    value = select(path.path, data, env)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise AslFailure(
+            errors.RUNTIME,
+            f'The {field} field refers to value "{compact_json(value)}" which is not a valid '
+            f"positive integer: {path.text}",
+        )
+    return float(value)
+
+
+def _details(task: OpenTask, **fields: JSON) -> JSONObject:
+    if task.family == "service":
+        return {"resourceType": task.resource_type, "resource": task.resource_name, **fields}
+    return dict(fields)
+
+
+def schedule(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    """Compute the payload and ask the runtime to invoke the resource; arm the task's timers."""
+    target = cs.task
+    spec = cs.spec
+    assert target is not None and isinstance(spec, TaskState)
+    state = run.state
+    task_id = f"task:{state.next_event_id}"
+    token = None
+    if target.pattern == "wait_for_token":
+        token = run.mint_token(state.info.execution_arn, task_id)
+    env = run.env(frame, cs, token=token)
+    payload = cs.io.effective_input(frame.input, env)
+    timeout = _seconds(spec.timeout_seconds, cs.timeout_path, "TimeoutSecondsPath", frame.input, env)
+    heartbeat = _seconds(spec.heartbeat_seconds, cs.heartbeat_path, "HeartbeatSecondsPath", frame.input, env)
+    task = OpenTask(
+        task_id=task_id,
+        frame=frame.fid,
+        state_name=cs.name,
+        resource=target.resource,
+        family=target.family,  # type: ignore[arg-type]
+        resource_type=target.resource_type,
+        resource_name=target.resource_name,
+        entered_at=run.now,
+        timeout_seconds=timeout,
+        heartbeat_seconds=heartbeat,
+    )
+    if target.family == "service":
+        details: JSONObject = {
+            "resourceType": target.resource_type,
+            "resource": target.resource_name,
+            "region": target.region,
+            "parameters": payload,
+        }
+    else:
+        details = {"resource": target.resource_name, "input": payload}
+    if timeout is not None:
+        details["timeoutInSeconds"] = int(timeout)
+    if heartbeat is not None and target.family != "lambda":
+        details["heartbeatInSeconds"] = int(heartbeat)
+    run.emit(EVENT_NAMES[target.family, "Scheduled"], details, frame)
+    run.commands.append(
+        InvokeTask(
+            task_id=task_id,
+            state_name=cs.name,
+            resource=target.resource,
+            pattern=target.pattern,
+            payload=payload,
+            token=token,
+            timeout_seconds=timeout,
+            heartbeat_seconds=heartbeat,
+        )
+    )
+    if timeout is not None:
+        task.timeout_due = run.now + timedelta(seconds=timeout)
+        run.arm(f"timeout:{task_id}", "task_timeout", task_id, task.timeout_due)
+    if heartbeat is not None:
+        task.heartbeat_due = run.now + timedelta(seconds=heartbeat)
+        run.arm(f"heartbeat:{task_id}", "heartbeat", task_id, task.heartbeat_due)
+    state.open_tasks[task_id] = task
+    frame.waiting = task_id
+    return False
+
+
+def _close(run: Interpreter, task: OpenTask) -> tuple[Frame, CompiledState]:
+    run.disarm(f"timeout:{task.task_id}")
+    run.disarm(f"heartbeat:{task.task_id}")
+    frame = run.state.frames[task.frame]
+    frame.waiting = None
+    return frame, run.state_of(frame)
+
+
+def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | TaskStarted | TaskHeartbeat) -> None:
+    """A task result, start notice or heartbeat for an open task."""
+    state = run.state
+    task = state.open_tasks[event.task_id]
+    if isinstance(event, TaskHeartbeat):
+        if task.heartbeat_seconds is not None:
+            task.heartbeat_due = run.now + timedelta(seconds=task.heartbeat_seconds)
+            run.arm(f"heartbeat:{task.task_id}", "heartbeat", task.task_id, task.heartbeat_due)
+        return
+    frame = state.frames[task.frame]
+    if isinstance(event, TaskStarted):
+        details: JSONObject | None = _details(task)
+        if task.family == "activity":
+            details = {"workerName": event.worker_name} if event.worker_name is not None else {}
+        elif task.family == "lambda":
+            details = None
+        run.emit(EVENT_NAMES[task.family, "Started"], details, frame)
+        return
+    del state.open_tasks[event.task_id]
+    frame, cs = _close(run, task)
+    if isinstance(event, TaskSucceeded):
+        run.emit(EVENT_NAMES[task.family, "Succeeded"], _details(task, output=event.output), frame)
+        env = run.env(frame, cs)
+        try:
+            moved_on = run.transition(frame, cs, cs.io.output(frame.input, event.output, env))
+        except AslFailure as failure:
+            cause = state_cause(cs.name, frame.entered_id, failure.cause)
+            moved_on = run.fail_state(frame, cs, failure.error, cause)
+    else:
+        run.emit(
+            EVENT_NAMES[task.family, "Failed"], _details(task, error=event.error, cause=event.cause), frame
+        )
+        moved_on = run.fail_state(frame, cs, event.error, event.cause)
+    run.proceed(frame, moved_on)
+
+
+def on_task_timer(run: Interpreter, timer: Timer) -> None:
+    """TimeoutSeconds or HeartbeatSeconds ran out: the state fails with States.Timeout/HeartbeatTimeout."""
+    task = run.state.open_tasks.pop(timer.ref)
+    run.commands.append(CancelTask(task.task_id))
+    frame, cs = _close(run, task)
+    error = errors.TIMEOUT if timer.kind == "task_timeout" else errors.HEARTBEAT_TIMEOUT
+    run.emit(EVENT_NAMES[task.family, "TimedOut"], _details(task, error=error), frame)
+    run.proceed(frame, run.fail_state(frame, cs, error, None))
