@@ -705,6 +705,11 @@ class Path:
                 parts.append(str(s))
         return head + "".join(parts)
 
+    @property
+    def evaluator(self) -> Callable[[JSON, Env], JSON]:
+        """`evaluate` as a plain function (one call less on hot paths)."""
+        return self._evaluate
+
     def evaluate(self, data: JSON, env: Env) -> JSON:
         """The selected value (definite path; PathNotFound if absent) or the list of matches."""
         return self._evaluate(data, env)

@@ -75,13 +75,13 @@ def _dynamic(key: str, text: JSON, pointer: str, field: str, flags: _Flags) -> E
         except IntrinsicSyntaxError as exc:
             raise TemplateSyntaxError(pointer, field, exc.reason, str(exc)) from None
         _note_call(call, flags)
-        return _guard(call.evaluate, key)
+        return _guard(call.evaluator, key)
     try:
         path = parse_path(text)
     except PathSyntaxError as exc:
         raise TemplateSyntaxError(pointer, field, exc.reason, str(exc)) from None
     flags.note(path.root)
-    return _guard(path.evaluate, key)
+    return _guard(path.evaluator, key)
 
 
 def _not_found(path_text: str, key: str, data: JSON) -> AslFailure:
@@ -118,25 +118,15 @@ def _compile(value: JSON, pointer: str, field: str, flags: _Flags) -> Evaluator 
                 dynamic = dynamic or evaluator is not None
         if not dynamic:
             return None
-        static_items = tuple((k, v) for k, e, v in parts if e is None)
-        dynamic_items = tuple((k, e) for k, e, _ in parts if e is not None)
-        if not static_items:
+        items = tuple(parts)
 
-            def build_dynamic(data: JSON, env: Env) -> JSON:
-                return {k: e(data, env) for k, e in dynamic_items}
+        def build(data: JSON, env: Env) -> JSON:
+            out = {}
+            for k, e, v in items:
+                out[k] = v if e is None else e(data, env)
+            return out
 
-            return build_dynamic
-        order = tuple(k for k, _, _ in parts)
-        # Keep the template's key order when dynamic keys are interleaved with static ones.
-        in_order = order == tuple(k for k, _ in static_items) + tuple(k for k, _ in dynamic_items)
-
-        def build_mixed(data: JSON, env: Env) -> JSON:
-            out = dict(static_items)
-            for k, e in dynamic_items:
-                out[k] = e(data, env)
-            return out if in_order else {k: out[k] for k in order}
-
-        return build_mixed
+        return build
     if isinstance(value, list):
         evaluators = [_compile(item, f"{pointer}/{i}", field, flags) for i, item in enumerate(value)]
         if all(e is None for e in evaluators):

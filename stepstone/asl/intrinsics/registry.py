@@ -46,12 +46,55 @@ class Kind(enum.Enum):
             return isinstance(value, list)
         return isinstance(value, dict)
 
+    @property
+    def predicate(self) -> Callable[[JSON], bool]:
+        """`accepts` as a plain function, for the hot path of evaluation."""
+        return _PREDICATES[self]
+
     def compatible(self, other: Kind) -> bool:
         """Whether a value known to be of kind `other` may be accepted here (parse-time check)."""
         if Kind.ANY in (self, other) or self is other:
             return True
         return self is Kind.NUMBER and other is Kind.INTEGER
 
+
+def _any(value: JSON) -> bool:
+    return True
+
+
+def _string(value: JSON) -> bool:
+    return value.__class__ is str or isinstance(value, str)
+
+
+def _number(value: JSON) -> bool:
+    return value.__class__ is int or value.__class__ is float or Kind.NUMBER.accepts(value)
+
+
+def _integer(value: JSON) -> bool:
+    return value.__class__ is int or Kind.INTEGER.accepts(value)
+
+
+def _array(value: JSON) -> bool:
+    return isinstance(value, list)
+
+
+def _object(value: JSON) -> bool:
+    return isinstance(value, dict)
+
+
+def _boolean(value: JSON) -> bool:
+    return isinstance(value, bool)
+
+
+_PREDICATES: dict[Kind, Callable[[JSON], bool]] = {
+    Kind.ANY: _any,
+    Kind.STRING: _string,
+    Kind.NUMBER: _number,
+    Kind.INTEGER: _integer,
+    Kind.ARRAY: _array,
+    Kind.OBJECT: _object,
+    Kind.BOOLEAN: _boolean,
+}
 
 Impl = Callable[[Sequence[JSON], Env], JSON]
 StaticCheck = Callable[[Sequence[JSON | None]], str | None]
