@@ -1,0 +1,99 @@
+"""The composition root: one `Config` -> store, integrations, worker, service and ASGI app; uvicorn serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from stepstone.api import make_app
+from stepstone.api.app import ApiApp
+from stepstone.config import Config, load_token_keys
+from stepstone.engine.tokens import KeyRing
+from stepstone.errors import ServiceError
+from stepstone.integrations.base import Registry
+from stepstone.integrations.functions import FunctionIntegration
+from stepstone.runtime.clock import SystemClock
+from stepstone.runtime.worker import Worker
+from stepstone.service import Service
+from stepstone.store.base import Store
+from stepstone.store.memory import MemoryStore
+from stepstone.store.sqlite import SqliteStore
+
+log = logging.getLogger("stepstone.app")
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@dataclass(slots=True)
+class Server:
+    """Everything one `stepstone serve` process runs."""
+
+    config: Config
+    store: Store
+    worker: Worker
+    service: Service
+    api: ApiApp
+
+
+def build(config: Config) -> Server:
+    store: Store = SqliteStore(config.db) if config.db is not None else MemoryStore()
+    raw = load_token_keys(config)
+    keys = KeyRing(raw.keys, raw.active)
+    registry = Registry()
+    if config.functions:
+        FunctionIntegration.from_files(
+            config.functions, region=config.region, account=config.account
+        ).register_into(registry)
+    clock = SystemClock()
+    worker = Worker(store, registry, keys, clock=clock)
+    service = Service(store, worker, keys, clock, region=config.region, account=config.account)
+    return Server(config, store, worker, service, make_app(service))
+
+
+async def load_examples(service: Service, folder: Path = EXAMPLES) -> int:
+    """Create (or keep) a state machine for each definition under examples/; returns how many loaded."""
+    loaded = 0
+    for path in sorted([*folder.rglob("*.asl.json"), *folder.rglob("*.asl.yaml")]):
+        name = path.name.split(".")[0]
+        try:
+            await service.create_state_machine({"name": name, "definition": path.read_text()})
+            loaded += 1
+        except ServiceError as exc:
+            log.warning("example %s not loaded: %s", path.name, exc.message)
+    return loaded
+
+
+@contextlib.asynccontextmanager
+async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
+    """Open the store, recover, run the worker; stop it all on exit."""
+    await server.store.open()
+    if server.config.examples:
+        await load_examples(server.service)
+    task = asyncio.create_task(server.worker.run_forever())
+    try:
+        yield task
+    finally:
+        server.worker.signals.cancel_all()
+        await server.worker.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await server.store.close()
+
+
+async def serve(config: Config) -> None:
+    import uvicorn
+
+    server = build(config)
+    async with running(server):
+        uv = uvicorn.Server(
+            uvicorn.Config(
+                server.api, host=config.host, port=config.port, log_level="warning", lifespan="off"
+            )
+        )
+        print(json.dumps({"listening": f"http://{config.host}:{config.port}"}), flush=True)
+        await uv.serve()

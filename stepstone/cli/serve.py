@@ -1,0 +1,37 @@
+"""`stepstone serve`: the Step Functions API and the durable workers in one process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, Config
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--db", type=Path, default=None, help="SQLite file (default: in memory, nothing kept)"
+    )
+    parser.add_argument(
+        "--functions", type=Path, nargs="*", default=[], help="Python files of Lambda handlers"
+    )
+    parser.add_argument("--examples", action="store_true", help="load the state machines under examples/")
+    parser.add_argument("--debug", action="store_true", help="log every request and transition")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stepstone.app import serve
+
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    config = Config(
+        host=args.host, port=args.port, db=args.db, functions=tuple(args.functions), examples=args.examples
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(config))
+    return 0

@@ -1,0 +1,74 @@
+"""Engine events and commands as JSON text, for the inbox and the outbox rows.
+
+Task tokens are never encoded: a command's token is dropped and minted again (deterministically,
+from the key ring) when the command is carried out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any
+
+from stepstone.engine.commands import InvokeTask
+from stepstone.engine.events import (
+    Event,
+    ExecutionInfo,
+    Start,
+    Stop,
+    TaskFailed,
+    TaskHeartbeat,
+    TaskStarted,
+    TaskSucceeded,
+    TimerFired,
+)
+
+_EVENTS: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (Start, TaskStarted, TaskSucceeded, TaskFailed, TaskHeartbeat, TimerFired, Stop)
+}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_event(event: Event) -> str:
+    body = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    if isinstance(event, Start):
+        body["info"] = dataclasses.asdict(event.info)
+    return dumps({"type": type(event).__name__, **body})
+
+
+def decode_event(text: str) -> Event:
+    raw = json.loads(text)
+    cls = _EVENTS[raw.pop("type")]
+    if cls is Start:
+        raw["info"] = ExecutionInfo(**raw["info"])
+    event: Event = cls(**raw)
+    return event
+
+
+def encode_invoke(command: InvokeTask) -> str:
+    body = {f.name: getattr(command, f.name) for f in dataclasses.fields(command)}
+    body["token"] = None
+    body["has_token"] = command.token is not None
+    return dumps(body)
+
+
+def decode_invoke(text: str) -> tuple[InvokeTask, bool]:
+    raw = json.loads(text)
+    has_token = bool(raw.pop("has_token", False))
+    return InvokeTask(**raw), has_token
+
+
+def encode_history_event(event: dict[str, Any]) -> str:
+    return dumps({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in event.items()})
+
+
+def decode_history_event(text: str) -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads(text)
+    if isinstance(raw.get("timestamp"), str):
+        raw["timestamp"] = datetime.fromisoformat(raw["timestamp"])
+    return raw

@@ -1,0 +1,354 @@
+"""The durable runtime: claim due work -> load state -> decide -> commit -> dispatch.
+
+Work is a row: a start, a task result, a fired timer or a callback waits in the store's inbox, and
+the worker processes each execution's inbox serially (one coroutine per execution *with work*; a
+parked execution costs a row and nothing else). Each event becomes one transition committed in one
+transaction, guarded by the execution's version. Commands go out through the outbox after the
+commit: at-least-once, keyed by task id, so a repeat after a crash is ignored by `decide`.
+
+The worker sleeps until the next due timer or until someone calls `wake()`: no polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from stepstone.engine.commands import ArmTimer, CancelTask, CancelTimer, InvokeTask
+from stepstone.engine.decide import Decision, decide
+from stepstone.engine.events import Event, TaskFailed, TaskStarted, TaskSucceeded, TimerFired
+from stepstone.engine.program import Program, load_program
+from stepstone.engine.state import ExecutionState
+from stepstone.engine.tokens import KeyRing, token_hash
+from stepstone.integrations.activities import is_activity
+from stepstone.integrations.base import Registry, TaskResult, dispatch, request_from_command
+from stepstone.runtime.clock import Clock, SystemClock
+from stepstone.runtime.codec import (
+    decode_event,
+    decode_invoke,
+    dumps,
+    encode_event,
+    encode_history_event,
+    encode_invoke,
+)
+from stepstone.runtime.signals import Signals
+from stepstone.store.base import (
+    ActivityTaskRow,
+    ExecutionRow,
+    HistoryRow,
+    InboxRow,
+    OutboxRow,
+    Store,
+    StoreConflict,
+    TaskRow,
+    Transition,
+)
+
+log = logging.getLogger("stepstone.runtime")
+
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+#: How long an execution whose transition crashed the engine waits before it is tried again.
+ENGINE_BUG_RETRY = timedelta(seconds=5)
+
+
+def encode_timer(timer_id: str) -> str:
+    return encode_event(TimerFired(timer_id))
+
+
+def encode_started(task_id: str) -> str:
+    return encode_event(TaskStarted(task_id))
+
+
+def task_event(task_id: str, result: TaskResult) -> Event:
+    if result.error is not None:
+        return TaskFailed(task_id, result.error, result.cause or "")
+    return TaskSucceeded(task_id, result.output)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What the service needs from the runtime: the store, the keys, the clock and the wake-ups."""
+
+    store: Store
+    keys: KeyRing
+    clock: Clock
+    signals: Signals
+
+
+class Worker:
+    """One per process: processes the inbox, fires timers, carries out commands."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        keys: KeyRing,
+        *,
+        clock: Clock | None = None,
+        signals: Signals | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.keys = keys
+        self.clock = clock or SystemClock()
+        self.signals = signals or Signals()
+        self._wake = asyncio.Event()
+        self._busy: set[str] = set()
+        self._retry_at: dict[str, datetime] = {}
+        self._dispatching: dict[int, asyncio.Task[None]] = {}
+        self._draining: set[asyncio.Task[int]] = set()
+        self._programs: dict[tuple[str, str], Program] = {}
+        self._stopped = False
+        self.transitions = 0
+
+    # driving ----------------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New work is in the store (a start, a callback): look now rather than at the next timer."""
+        self._wake.set()
+
+    async def recover(self) -> None:
+        """At start: carry out every command committed but not done before the last stop."""
+        await self._dispatch_pending()
+
+    async def run_once(self) -> int:
+        """Fire due timers and process every execution's queued work; the number of transitions made."""
+        await self.store.fire_due_timers(self.clock.now(), encode_timer)
+        now = self.clock.now()
+        arns = [
+            arn
+            for arn in await self.store.executions_with_work()
+            if arn not in self._busy and self._retry_at.get(arn, now) <= now
+        ]
+        if not arns:
+            return 0
+        counts = await asyncio.gather(*(self._drain(arn) for arn in arns))
+        return sum(counts)
+
+    async def run_until_idle(self, max_rounds: int = 10_000) -> int:
+        """Tests: run until no work is queued and no command is in flight (timers still armed wait)."""
+        total = 0
+        for _ in range(max_rounds):
+            made = await self.run_once()
+            total += made
+            if self._dispatching:
+                await asyncio.gather(*list(self._dispatching.values()), return_exceptions=True)
+                continue
+            if made == 0 and not await self.store.executions_with_work():
+                return total
+        raise RuntimeError("the worker did not become idle")
+
+    async def run_forever(self) -> None:
+        """Until `stop()`: work, then sleep until the next timer is due or someone wakes us."""
+        await self.recover()
+        while not self._stopped:
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:  # a store hiccup must not kill the worker; the work stays queued
+                log.exception("worker round failed")
+                await asyncio.sleep(1)
+            if await self.store.executions_with_work() and not self._all_deferred():
+                continue
+            due = await self.store.next_timer_due()
+            timeout = 3600.0 if due is None else max(0.0, (due - self.clock.now()).total_seconds())
+            if self._retry_at:
+                timeout = min(timeout, ENGINE_BUG_RETRY.total_seconds())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _all_deferred(self) -> bool:
+        return bool(self._retry_at)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        for task in list(self._dispatching.values()):
+            task.cancel()
+        await asyncio.gather(*self._dispatching.values(), return_exceptions=True)
+
+    # one execution ----------------------------------------------------------------------------------
+
+    async def _drain(self, arn: str) -> int:
+        self._busy.add(arn)
+        made = 0
+        try:
+            while (inbox := await self.store.next_inbox(arn)) is not None:
+                if not await self._step(arn, inbox):
+                    break
+                made += 1
+        finally:
+            self._busy.discard(arn)
+        return made
+
+    async def _program(self, row: ExecutionRow) -> Program:
+        key = (row.state_machine_arn, row.revision_id)
+        program = self._programs.get(key)
+        if program is None:
+            definition = await self.store.get_definition(*key)
+            if definition is None:
+                raise LookupError(f"no definition {key}")
+            program = self._programs[key] = load_program(definition)
+        return program
+
+    async def _step(self, arn: str, inbox: InboxRow) -> bool:
+        row = await self.store.get_execution(arn)
+        if row is None:
+            return False
+        now = self.clock.now()
+        event = decode_event(inbox.event)
+        before = ExecutionState.from_json(json.loads(row.state)) if row.state else None
+        previously_open = set(before.open_tasks) if before is not None else set()  # decide mutates `before`
+        try:
+            program = await self._program(row)
+            decision = decide(
+                program,
+                before,
+                event,
+                now=now,
+                seed=_seed(arn, row.version),
+                mint_token=self.keys.mint,
+            )
+        except Exception:  # an engine bug: keep the event, try again later; the execution is not failed
+            log.exception("decide failed for %s (event %s); retrying later", arn, type(event).__name__)
+            self._retry_at[arn] = now + ENGINE_BUG_RETRY
+            return False
+        self._retry_at.pop(arn, None)
+        transition = self._transition(row, inbox, previously_open, decision, now)
+        try:
+            await self.store.commit_transition(transition)
+        except StoreConflict:
+            log.debug("transition of %s lost its guard; re-reading", arn)
+            return True
+        self.transitions += 1
+        log.debug(
+            "transition %s %s -> %s (+%d events)",
+            arn,
+            type(event).__name__,
+            transition.status,
+            len(transition.history),
+        )
+        if transition.outbox:
+            await self._dispatch_pending()
+        if transition.arm_timers:
+            self.wake()
+        if transition.status in TERMINAL:
+            self.signals.notify(f"execution:{arn}")
+        return True
+
+    def _transition(
+        self, row: ExecutionRow, inbox: InboxRow, previously_open: set[str], decision: Decision, now: datetime
+    ) -> Transition:
+        state: ExecutionState = decision.state
+        arn = row.arn
+        outbox: list[str] = []
+        arm: list[tuple[str, datetime]] = []
+        cancel_timers: list[str] = []
+        open_tasks: list[TaskRow] = []
+        close: list[str] = []
+        for command in decision.commands:
+            if isinstance(command, InvokeTask):
+                outbox.append(encode_invoke(command))
+                open_tasks.append(self._task_row(arn, command, now))
+            elif isinstance(command, ArmTimer):
+                arm.append((command.timer_id, command.due))
+            elif isinstance(command, CancelTimer):
+                cancel_timers.append(command.timer_id)
+            elif isinstance(command, CancelTask):
+                close.append(command.task_id)
+        close.extend(sorted(previously_open - set(state.open_tasks) - set(close)))
+        first_id = row.next_event_id
+        history = [
+            HistoryRow(
+                int(event.get("id", first_id + i)), event.get("timestamp", now), encode_history_event(event)
+            )
+            for i, event in enumerate(decision.history)
+        ]
+        terminal = state.status in TERMINAL
+        return Transition(
+            execution_arn=arn,
+            expected_version=row.version,
+            consumed_inbox_id=inbox.id,
+            state=dumps(state.to_json()),
+            status=state.status,
+            output=dumps(state.output) if terminal and state.status == "SUCCEEDED" else None,
+            error=state.error,
+            cause=state.cause,
+            stop_date=(row.stop_date or now) if terminal else None,
+            history=history,
+            outbox=outbox,
+            arm_timers=arm,
+            cancel_timers=cancel_timers,
+            open_tasks=open_tasks,
+            close_tasks=close,
+            closed_at=now,
+        )
+
+    def _task_row(self, arn: str, command: InvokeTask, now: datetime) -> TaskRow:
+        with_token = command.token is not None or is_activity(command.resource)
+        token = command.token if command.token is not None else self.keys.mint(arn, command.task_id)
+        return TaskRow(
+            execution_arn=arn,
+            task_id=command.task_id,
+            state_name=command.state_name,
+            resource=command.resource,
+            since=now,
+            token_hash=token_hash(token) if with_token else None,
+            timeout_at=None
+            if command.timeout_seconds is None
+            else now + timedelta(seconds=command.timeout_seconds),
+            heartbeat_seconds=command.heartbeat_seconds,
+            heartbeat_at=None
+            if command.heartbeat_seconds is None
+            else now + timedelta(seconds=command.heartbeat_seconds),
+        )
+
+    # commands ---------------------------------------------------------------------------------------
+
+    async def _dispatch_pending(self) -> None:
+        for row in await self.store.pending_outbox():
+            if row.id not in self._dispatching:
+                task = asyncio.create_task(self._dispatch(row))
+                self._dispatching[row.id] = task
+                task.add_done_callback(self._forget_dispatch)
+
+    def _forget_dispatch(self, task: asyncio.Task[None]) -> None:
+        for key, running in list(self._dispatching.items()):
+            if running is task:
+                del self._dispatching[key]
+
+    async def _dispatch(self, row: OutboxRow) -> None:
+        command, has_token = decode_invoke(row.command)
+        if has_token:
+            command = _with_token(command, self.keys.mint(row.execution_arn, command.task_id))
+        if is_activity(command.resource):
+            queued = ActivityTaskRow(
+                0, command.resource, row.execution_arn, command.task_id, dumps(command.payload)
+            )
+            await self.store.complete_outbox(row.id, None, queued)
+            self.signals.notify(command.resource)
+            return
+        result = await dispatch(self.registry, request_from_command(command, row.execution_arn))
+        event = None if result is None else encode_event(task_event(command.task_id, result))
+        await self.store.complete_outbox(row.id, event)
+        if event is not None:
+            self.wake()
+
+
+def _with_token(command: InvokeTask, token: str) -> InvokeTask:
+    return dataclasses.replace(command, token=token)
+
+
+def _seed(arn: str, version: int) -> int:
+    """A seed per transition, derived (not drawn) so a replay of the same history draws the same."""
+    return int.from_bytes(hashlib.sha256(f"{arn}#{version}".encode()).digest()[:8], "big") >> 1
+
+
+MintToken = Callable[[str], str]
