@@ -131,11 +131,12 @@ def _compile(value: JSON, pointer: str, field: str, flags: _Flags) -> Evaluator 
         evaluators = [_compile(item, f"{pointer}/{i}", field, flags) for i, item in enumerate(value)]
         if all(e is None for e in evaluators):
             return None
-        items = tuple(
-            e if e is not None else (lambda data, env, v=item: v)
-            for e, item in zip(evaluators, value, strict=True)
-        )
-        return lambda data, env: [e(data, env) for e in items]
+        elements = tuple(zip(evaluators, value, strict=True))
+
+        def build_list(data: JSON, env: Env) -> JSON:
+            return [v if e is None else e(data, env) for e, v in elements]
+
+        return build_list
     return None
 
 

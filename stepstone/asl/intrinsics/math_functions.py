@@ -29,7 +29,7 @@ def round_half_up(value: int | float) -> int:
 
 def _int_arg(function: str, value: int | float, position: int) -> int:
     if value.__class__ is int and INT_MIN <= value <= INT_MAX:
-        return value  # type: ignore[return-value]
+        return value
     try:
         number = round_half_up(value)
     except OverflowError:
