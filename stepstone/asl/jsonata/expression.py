@@ -8,6 +8,7 @@ from `env.rng`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -88,7 +89,8 @@ class Expression:
         try:
             self._compiled = jlens.Expression(text)
         except jlens.JlensError as exc:
-            position = exc.position if exc.position is not None else (exc.start or 0)
+            # Point at the start of the offending token; the engine's `position` is just past it.
+            position = exc.start if exc.start is not None else (exc.position or 0)
             raise JsonataSyntaxError(text, position, _message(exc), exc.code) from None
 
     def __str__(self) -> str:
@@ -105,20 +107,22 @@ class Expression:
         *,
         field: str = "",
         now: Now | None = None,
+        context_item: JSON = None,
     ) -> JSON | _Undefined:
         """The value of the expression, or UNDEFINED when it selects nothing.
 
         `$states` is bound to `states` ({"input", "result"?, "errorOutput"?, "context"}), each variable
         to `$name`, and AWS's extension functions over them. A failing evaluation raises AslFailure
-        (States.QueryEvaluationError) naming `field`.
+        (States.QueryEvaluationError) naming `field`. AWS gives an expression no context item (`$`);
+        `context_item` exists for running the JSONata language's own test suite.
         """
         bindings: dict[str, Any] = dict(variables)
         bindings.update(bound_functions(env))
         bindings["states"] = states
         clock = _default_now(states) if now is None else now
         try:
-            result = self._compiled.evaluate(None, bindings, now=clock)
-            if result is None and self._compiled.evaluate_json(None, bindings, now=clock) is None:
+            result = self._compiled.evaluate(context_item, bindings, now=clock)
+            if result is None and self._evaluate_json(context_item, bindings, clock) is None:
                 # The engine answers None for both null and undefined; its JSON form tells them apart.
                 return UNDEFINED
         except jlens.JlensError as exc:
@@ -126,6 +130,10 @@ class Expression:
         except FunctionError as exc:
             raise evaluation_failed(self.text, field, str(exc)) from None
         return result
+
+    def _evaluate_json(self, context_item: JSON, bindings: dict[str, Any], clock: Now) -> str | None:
+        text = None if context_item is None else json.dumps(context_item)
+        return self._compiled.evaluate_json(text, bindings, now=clock)
 
     def evaluate(
         self,
