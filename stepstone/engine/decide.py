@@ -222,12 +222,12 @@ class Interpreter:
             frame = self.state.frames[timer.ref]
             frame.waiting = None
             cs = self.state_of(frame)
-            self.guard(frame, cs, STEPS["WaitDone"])
+            self.proceed(frame, self.guard(frame, cs, STEPS["WaitDone"]))
         elif kind == "retry":
             frame = self.state.frames[timer.ref]
             frame.waiting = None
             cs = self.state_of(frame)
-            self.guard(frame, cs, STEPS[cs.kind])
+            self.proceed(frame, self.guard(frame, cs, STEPS[cs.kind]))
         # "continue": the runnable frames are already in the state; run() picks them up.
 
     # -- running frames -------------------------------------------------------------------------
