@@ -32,9 +32,9 @@ def test_parallel_outputs_in_branch_order() -> None:
     (invoke,) = run.invocations()
     run.send(TaskSucceeded(invoke.task_id, "first"))
     assert run.state is not None and run.state.output == {"in": 1, "out": ["first", "second"]}
-    assert ["ParallelStateStarted", "ParallelStateSucceeded", "ParallelStateExited"] == [
+    assert [
         t for t in run.types if t.startswith("ParallelState") and t != "ParallelStateEntered"
-    ]
+    ] == ["ParallelStateStarted", "ParallelStateSucceeded", "ParallelStateExited"]
 
 
 def test_parallel_failure_cancels_siblings_and_catch_applies() -> None:
@@ -111,7 +111,10 @@ def test_map_item_selector_sees_map_item_context() -> None:
         },
         {"xs": ["a", "b"], "k": 0},
     )
-    assert run.state is not None and run.state.output == [{"i": 0, "v": "a", "k": 0}, {"i": 1, "v": "b", "k": 0}]
+    assert run.state is not None and run.state.output == [
+        {"i": 0, "v": "a", "k": 0},
+        {"i": 1, "v": "b", "k": 0},
+    ]
 
 
 def test_map_iteration_failure_fails_the_map_and_aborts_others() -> None:

@@ -54,7 +54,9 @@ def test_choice_default_and_no_match() -> None:
 
 
 def test_wait_seconds_arms_a_timer_and_continues_when_it_fires() -> None:
-    run = start(machine(W={"Type": "Wait", "Seconds": 30, "Next": "Done"}, Done={"Type": "Succeed"}), {"a": 1})
+    run = start(
+        machine(W={"Type": "Wait", "Seconds": 30, "Next": "Done"}, Done={"Type": "Succeed"}), {"a": 1}
+    )
     timers = run.timers()
     assert list(timers.values()) == [run.after(30)]
     assert run.types[-1] == "WaitStateEntered"
@@ -64,7 +66,9 @@ def test_wait_seconds_arms_a_timer_and_continues_when_it_fires() -> None:
 
 
 def test_wait_timestamp_in_the_past_continues_at_once() -> None:
-    run = start(machine(W={"Type": "Wait", "TimestampPath": "$.t", "End": True}), {"t": "2000-01-01T00:00:00Z"})
+    run = start(
+        machine(W={"Type": "Wait", "TimestampPath": "$.t", "End": True}), {"t": "2000-01-01T00:00:00Z"}
+    )
     assert run.state is not None and run.state.status == "SUCCEEDED"
     assert run.timers() == {}
 

@@ -29,13 +29,23 @@ def test_wait_for_token_mints_a_token_per_attempt_and_exposes_it_in_context() ->
 
 
 def test_retry_intervals_backoff_and_max_delay() -> None:
-    retry = [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 3, "MaxDelaySeconds": 10}]
+    retry = [
+        {
+            "ErrorEquals": ["Boom"],
+            "IntervalSeconds": 2,
+            "BackoffRate": 3,
+            "MaxAttempts": 3,
+            "MaxDelaySeconds": 10,
+        }
+    ]
     run = start(task(Resource=LAMBDA, Retry=retry), {})
     delays = []
     for _ in range(3):
         invoke = run.invocations()[-1]
         run.send(TaskFailed(invoke.task_id, "Boom", "bad"))
-        ((timer_id, due),) = [(t, d) for t, d in run.timers().items() if t.startswith("retry:") and d >= run.now][-1:]
+        ((timer_id, due),) = [
+            (t, d) for t, d in run.timers().items() if t.startswith("retry:") and d >= run.now
+        ][-1:]
         delays.append((due - run.now).total_seconds())
         run.send(TimerFired(timer_id), at=due)
     assert delays == [2, 6, 10]
@@ -93,7 +103,10 @@ def test_task_failed_does_not_match_timeouts_but_all_catches_runtime() -> None:
 def test_timeout_cancels_the_task_and_records_timed_out() -> None:
     run = start(task(Resource=ACTIVITY, TimeoutSeconds=60, HeartbeatSeconds=10), {})
     invoke = run.invocations()[0]
-    assert run.timers() == {f"timeout:{invoke.task_id}": run.after(60), f"heartbeat:{invoke.task_id}": run.after(10)}
+    assert run.timers() == {
+        f"timeout:{invoke.task_id}": run.after(60),
+        f"heartbeat:{invoke.task_id}": run.after(10),
+    }
     run.send(TaskStarted(invoke.task_id, worker_name="w1"))
     assert run.history[-1]["type"] == "ActivityStarted"
     assert run.history[-1]["activityStartedEventDetails"] == {"workerName": "w1"}
