@@ -76,7 +76,7 @@ def test_terminal_types_may_not_transition(field: str) -> None:
 
 def test_unknown_type_and_missing_type() -> None:
     assert errors(single({"Type": "Sleep", "End": True})) == [(S, "/States/S/Type")]
-    assert "[Task, Pass, Choice, Wait, Succeed, Fail, Parallel, Map]" in messages(single({"Type": "Sleep"}))[0]
+    assert "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]" in messages(single({"Type": "Sleep"}))[0]
     assert errors(single({"End": True}))[0] == (S, "/States/S")
 
 

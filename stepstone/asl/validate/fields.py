@@ -69,7 +69,8 @@ STATE_FIELDS: dict[str, dict[str, Kind]] = {
         "ToleratedFailureCount": NAT, "ToleratedFailureCountPath": S,
     },
 }  # fmt: skip
-STATE_TYPES = tuple(STATE_FIELDS)
+#: In the order AWS lists them in its message for an unknown Type.
+STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "Task": ("Resource",),

@@ -1,0 +1,294 @@
+"""One state at a time: allowed and required fields, field types, exclusive fields, resources, languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.asl.helpers import errors, messages, single, warnings
+
+S = "SCHEMA_VALIDATION_FAILED"
+FN = "arn:aws:lambda:us-east-1:123456789012:function:work"
+
+
+def task(**fields: Any) -> dict[str, Any]:
+    return {"Type": "Task", "Resource": FN, "End": True, **fields}
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [
+        ({"Type": "Pass", "Resource": FN, "End": True}, "Resource"),
+        ({"Type": "Succeed", "ResultPath": "$"}, "ResultPath"),
+        ({"Type": "Fail", "OutputPath": "$"}, "OutputPath"),
+        ({"Type": "Wait", "Seconds": 1, "Retry": [], "End": True}, "Retry"),
+        (task(Branches=[]), "Branches"),
+        (task(Timeout=5), "Timeout"),
+    ],
+)
+def test_fields_not_allowed_on_a_state_type(state: dict[str, Any], field: str) -> None:
+    assert errors(single(state)) == [(S, f"/States/S/{field}")]
+    assert messages(single(state)) == [f'The field "{field}" is not supported by Step Functions']
+
+
+def test_task_requires_a_resource() -> None:
+    assert errors(single({"Type": "Task", "End": True})) == [(S, "/States/S")]
+    assert messages(single({"Type": "Task", "End": True})) == ["The field 'Resource' is required but was missing"]
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [
+        (task(TimeoutSeconds="10"), "TimeoutSeconds"),
+        (task(TimeoutSeconds=0), "TimeoutSeconds"),
+        (task(HeartbeatSeconds=1.5), "HeartbeatSeconds"),
+        (task(Resource=7), "Resource"),
+        (task(Parameters=[1]), "Parameters"),
+        (task(ResultPath=3), "ResultPath"),
+        ({"Type": "Pass", "End": "yes"}, "End"),
+        ({"Type": "Pass", "Next": 3}, "Next"),
+        ({"Type": "Wait", "Seconds": -1, "End": True}, "Seconds"),
+        ({"Type": "Wait", "Seconds": True, "End": True}, "Seconds"),
+        ({"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+          "ToleratedFailurePercentage": 101, "End": True}, "ToleratedFailurePercentage"),
+        ({"Type": "Fail", "Error": ["x"]}, "Error"),
+    ],
+)  # fmt: skip
+def test_wrong_field_types(state: dict[str, Any], field: str) -> None:
+    assert (S, f"/States/S/{field}") in errors(single(state))
+
+
+def test_integral_floats_are_integers() -> None:
+    assert errors(single(task(TimeoutSeconds=10.0))) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "pair"),
+    [
+        ({"TimeoutSeconds": 10, "TimeoutSecondsPath": "$.t"}, "TimeoutSeconds, TimeoutSecondsPath"),
+        ({"HeartbeatSeconds": 5, "HeartbeatSecondsPath": "$.h"}, "HeartbeatSeconds, HeartbeatSecondsPath"),
+    ],
+)
+def test_exclusive_task_fields(fields: dict[str, Any], pair: str) -> None:
+    assert errors(single(task(**fields))) == [(S, "/States/S")]
+    assert pair in messages(single(task(**fields)))[0]
+
+
+@pytest.mark.parametrize(("heartbeat", "timeout", "bad"), [(10, 10, True), (11, 10, True), (9, 10, False)])
+def test_heartbeat_must_be_shorter_than_the_timeout(heartbeat: int, timeout: int, bad: bool) -> None:
+    found = errors(single(task(HeartbeatSeconds=heartbeat, TimeoutSeconds=timeout)))
+    assert found == ([(S, "/States/S/HeartbeatSeconds")] if bad else [])
+
+
+def test_heartbeat_is_compared_with_the_default_timeout_of_sixty_seconds() -> None:
+    assert errors(single(task(HeartbeatSeconds=60))) == [(S, "/States/S/HeartbeatSeconds")]
+
+
+def test_fail_with_error_and_error_path() -> None:
+    state = {"Type": "Fail", "Error": "E", "ErrorPath": "$.e", "Cause": "c", "CausePath": "$.c"}
+    assert errors(single(state)) == [(S, "/States/S"), (S, "/States/S")]
+    assert ["Error, ErrorPath" in m or "Cause, CausePath" in m for m in messages(single(state))] == [True, True]
+
+
+def test_fail_paths_may_be_intrinsics() -> None:
+    state = {"Type": "Fail", "ErrorPath": "States.Format('E{}', $.n)", "CausePath": "$.cause"}
+    assert errors(single(state)) == []
+    assert errors(single({"Type": "Fail", "ErrorPath": "States.Nope($.n)"})) == [(S, "/States/S/ErrorPath")]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"Seconds": 1, "Timestamp": "2026-01-01T00:00:00Z"}, {"SecondsPath": "$.s", "TimestampPath": "$.t"}],
+)
+def test_wait_needs_exactly_one_duration(fields: dict[str, Any]) -> None:
+    assert errors(single({"Type": "Wait", "End": True, **fields})) == [(S, "/States/S")]
+
+
+def test_wait_timestamp_must_be_rfc3339() -> None:
+    bad = single({"Type": "Wait", "Timestamp": "tomorrow", "End": True})
+    assert errors(bad) == [(S, "/States/S/Timestamp")]
+    good = single({"Type": "Wait", "Timestamp": "2026-03-14T01:59:00.5+02:00", "End": True})
+    assert errors(good) == []
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:states:::lambda:invoke",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "arn:aws:states:::states:startExecution.sync:2",
+        "arn:aws:states:::states:startExecution.sync",
+        "arn:aws:states:::http:invoke",
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "arn:aws:states:::sns:publish",
+        "arn:aws:states:::dynamodb:putItem",
+        "arn:aws:states:::ecs:runTask.sync",
+        "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+        "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess",
+        "arn:aws-cn:states:::lambda:invoke",
+        "arn:aws:lambda:us-east-1:123456789012:function:send-approval",
+        "arn:aws:lambda:us-east-1:123456789012:function:send:prod",
+        "arn:aws:states:us-east-1:123456789012:activity:approve",
+        "arn:stepstone:function:approve",
+        "arn:stepstone:approvals:email",
+    ],
+)
+def test_recognised_resources(resource: str) -> None:
+    assert errors(single(task(Resource=resource))) == []
+
+
+@pytest.mark.parametrize(
+    ("resource", "code"),
+    [
+        ("arn:aws:states:::teleport:invoke", S),
+        ("arn:aws:states:::lambda:invoke.async", S),
+        ("arn:aws:lambda:us-east-1:12345:function:short-account", S),
+        ("arn:aws:s3:::bucket", S),
+        ("arn:aws:states:::aws-sdk:s3", S),
+        ("lambda:invoke", "INVALID_RESOURCE"),
+        ("", "INVALID_RESOURCE"),
+    ],
+)
+def test_unrecognised_resources(resource: str, code: str) -> None:
+    assert errors(single(task(Resource=resource))) == [(code, "/States/S/Resource")]
+
+
+def test_unrecognised_resource_message_is_aws_wording() -> None:
+    assert messages(single(task(Resource="arn:aws:states:::teleport:invoke"))) == [
+        "The resource provided arn:aws:states:::teleport:invoke is not recognized. The value is not a valid "
+        "resource ARN, or the resource is not available in this region."
+    ]
+
+
+# Query languages ---------------------------------------------------------------------------------
+
+
+def test_query_language_values() -> None:
+    assert errors(single({"Type": "Pass", "End": True}, QueryLanguage="JMESPath")) == [(S, "/QueryLanguage")]
+    state = {"Type": "Pass", "QueryLanguage": "jsonata", "End": True}
+    assert errors(single(state)) == [(S, "/States/S/QueryLanguage")]
+
+
+def test_a_jsonpath_state_inside_a_jsonata_machine_is_an_error() -> None:
+    state = {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}
+    assert errors(single(state, QueryLanguage="JSONata")) == [(S, "/States/S/QueryLanguage")]
+
+
+@pytest.mark.parametrize("field", ["Arguments", "Output", "Items"])
+def test_jsonata_fields_in_a_jsonpath_state(field: str) -> None:
+    state = {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+             field: "{% 1 %}" if field != "Arguments" else {}, "End": True}  # fmt: skip
+    assert (S, f"/States/S/{field}") in errors(single(state))
+
+
+@pytest.mark.parametrize(
+    "field", ["InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath", "ItemsPath"]
+)
+def test_jsonpath_fields_in_a_jsonata_state(field: str) -> None:
+    value: Any = {} if field in ("Parameters", "ResultSelector") else "$.x"
+    state = {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+             field: value, "End": True}  # fmt: skip
+    found = errors(single(state, QueryLanguage="JSONata"))
+    assert (S, f"/States/S/{field}") in found
+    assert "is not supported for a JSONata state" in " ".join(messages(single(state, QueryLanguage="JSONata")))
+
+
+def test_jsonata_states_accept_expressions_for_numbers() -> None:
+    state = task(TimeoutSeconds="{% $states.input.t %}", HeartbeatSeconds="{% 5 %}", QueryLanguage="JSONata")
+    assert errors(single(state)) == []
+    assert errors(single(task(TimeoutSeconds="{% $t %}"))) == [(S, "/States/S/TimeoutSeconds")]
+
+
+def test_the_jsonata_hook_is_called_for_every_expression(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stepstone.asl.validate import expressions
+
+    seen: list[str] = []
+
+    def fake(expression: str) -> str | None:
+        seen.append(expression)
+        return "bad token" if "!" in expression else None
+
+    monkeypatch.setattr(expressions, "jsonata_syntax_error", fake)
+    state = task(Arguments={"a": "{% $x %}", "b": ["{% !! %}"]}, Output="{% $y %}", QueryLanguage="JSONata")
+    assert errors(single(state)) == [(S, "/States/S/Arguments/b/0")]
+    assert seen == [" $x ", " !! ", " $y "]
+    assert messages(single(state)) == ["Invalid JSONata expression: bad token"]
+
+
+# Paths and templates ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("InputPath", "x.y"), ("OutputPath", "$.a["), ("ResultPath", "$.a[*]"), ("ResultPath", "$..a"),
+     ("ResultPath", "$$.Execution")],
+)  # fmt: skip
+def test_bad_paths(field: str, value: str) -> None:
+    assert errors(single(task(**{field: value}))) == [(S, f"/States/S/{field}")]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("InputPath", "$.a[*].b"), ("InputPath", None), ("OutputPath", "$$.Execution.Input"), ("ResultPath", None),
+     ("ResultPath", "$.a.b[2]"), ("InputPath", "$myVariable.x")],
+)  # fmt: skip
+def test_good_paths(field: str, value: str | None) -> None:
+    assert errors(single(task(**{field: value}))) == []
+
+
+def test_template_dynamic_fields_are_checked_where_they_are() -> None:
+    params = {"ok.$": "$.a", "nested": {"bad.$": "not a path"}, "fn.$": "States.Format('{}', $.a)"}
+    assert errors(single(task(Parameters=params))) == [(S, "/States/S/Parameters/nested/bad.$")]
+
+
+def test_bad_intrinsic_in_a_template() -> None:
+    definition = single(task(ResultSelector={"x.$": "States.MathAdd($.a)"}))
+    assert errors(definition) == [(S, "/States/S/ResultSelector/x.$")]
+    assert "MathAdd" in messages(definition)[0]
+
+
+def test_no_dollar_and_static_result_warnings() -> None:
+    state = {"Type": "Pass", "Parameters": {"looks": "$.path", "fine": "text"}, "Result": {"r.$": "$.x"},
+             "End": True}  # fmt: skip
+    assert warnings(single(state)) == [
+        ("NO_DOLLAR", "/States/S/Parameters/looks"),
+        ("PASS_RESULT_IS_STATIC", "/States/S/Result/r.$"),
+    ]
+    assert errors(single(state)) == []
+
+
+def test_no_path_warning_for_a_path_in_a_plain_field() -> None:
+    assert warnings(single({"Type": "Fail", "Error": "$.error"})) == [("NO_PATH", "/States/S/Error")]
+
+
+# Map details ---------------------------------------------------------------------------------------
+
+
+def _map(**fields: Any) -> dict[str, Any]:
+    return {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+            "End": True, **fields}  # fmt: skip
+
+
+def test_map_processor_config() -> None:
+    distributed = _map()
+    distributed["ItemProcessor"]["ProcessorConfig"] = {"Mode": "DISTRIBUTED"}
+    assert errors(single(distributed)) == [(S, "/States/S/ItemProcessor/ProcessorConfig")]
+    distributed["ItemProcessor"]["ProcessorConfig"] = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert errors(single(distributed)) == []
+    distributed["ItemProcessor"]["ProcessorConfig"] = {"Mode": "PARALLEL"}
+    assert errors(single(distributed)) == [(S, "/States/S/ItemProcessor/ProcessorConfig/Mode")]
+
+
+def test_map_item_reader_and_label() -> None:
+    reader = {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"},
+              "ReaderConfig": {"InputType": "CSV"}}  # fmt: skip
+    assert errors(single(_map(ItemReader=reader, Label="items"))) == []
+    assert errors(single(_map(ItemReader={"Parameters": {}}))) == [(S, "/States/S/ItemReader")]
+    assert errors(single(_map(Label="x" * 41))) == [(S, "/States/S/Label")]
+
+
+def test_map_items_and_items_path_are_exclusive_and_items_is_jsonata_only() -> None:
+    both = _map(Items=[1], ItemsPath="$.x", QueryLanguage="JSONata")
+    assert (S, "/States/S") in errors(single(both))
+    assert errors(single(_map(Items="{% [1,2] %}", QueryLanguage="JSONata"))) == []
