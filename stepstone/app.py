@@ -1,4 +1,4 @@
-"""The composition root: one `Config` -> store, integrations, worker, service and ASGI app; uvicorn serves it."""
+"""The composition root: one `Config` -> store, integrations, worker, service, ASGI app; uvicorn serves it."""
 
 from __future__ import annotations
 
