@@ -23,8 +23,9 @@ def run(text: str, data: object = None, env: Env | None = None) -> object:
 
 
 def test_every_documented_function_is_registered() -> None:
-    documented = """Format StringToJson JsonToString Array ArrayPartition ArrayContains ArrayRange ArrayGetItem
-        ArrayLength ArrayUnique Base64Encode Base64Decode Hash JsonMerge MathRandom MathAdd StringSplit UUID"""
+    documented = """Format StringToJson JsonToString Array ArrayPartition ArrayContains ArrayRange
+        ArrayGetItem ArrayLength ArrayUnique Base64Encode Base64Decode Hash JsonMerge MathRandom MathAdd
+        StringSplit UUID"""
     assert set(REGISTRY) == {f"States.{name}" for name in documented.split()}
 
 

@@ -129,7 +129,9 @@ def test_round_trip(root: str, parts: list[str]) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
     max_leaves=10,
 )
 keys = st.lists(st.text(min_size=1, max_size=4), min_size=1, max_size=4)
