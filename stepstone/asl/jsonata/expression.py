@@ -24,7 +24,7 @@ from stepstone.asl.jsonata.errors import (
     returned_nothing,
     unexpected_type,
 )
-from stepstone.asl.jsonata.functions import FunctionError, bound_functions
+from stepstone.asl.jsonata.functions import EXTENSIONS, REMOVED, FunctionError, current_env
 
 EXPRESSION_START: Final = "{%"
 EXPRESSION_END: Final = "%}"
@@ -88,6 +88,8 @@ class Expression:
         self.text = text
         try:
             self._compiled = jlens.Expression(text)
+            for name, function in EXTENSIONS.items():
+                self._compiled.register_function(name, function)
         except jlens.JlensError as exc:
             # Point at the start of the offending token; the engine's `position` is just past it.
             position = exc.start if exc.start is not None else (exc.position or 0)
@@ -117,9 +119,10 @@ class Expression:
         `context_item` exists for running the JSONata language's own test suite.
         """
         bindings: dict[str, Any] = dict(variables)
-        bindings.update(bound_functions(env))
+        bindings.update(REMOVED)
         bindings["states"] = states
         clock = _default_now(states) if now is None else now
+        token = current_env.set(env)
         try:
             result = self._compiled.evaluate(context_item, bindings, now=clock)
             if result is None and self._evaluate_json(context_item, bindings, clock) is None:
@@ -129,6 +132,8 @@ class Expression:
             raise evaluation_failed(self.text, field, f"{exc.code}: {_message(exc)}") from None
         except FunctionError as exc:
             raise evaluation_failed(self.text, field, str(exc)) from None
+        finally:
+            current_env.reset(token)
         return result
 
     def _evaluate_json(self, context_item: JSON, bindings: dict[str, Any], clock: Now) -> str | None:

@@ -1,9 +1,9 @@
 """The functions Step Functions adds to JSONata: $partition, $range, $hash, $random, $uuid, $parse.
 
-They are bound afresh for each evaluation, closing over the evaluation's `Env`, so randomness comes from
-the seeded `env.rng` and never from the system. A function answers `None` where AWS yields undefined
-(the engine reads a host function's `None` as undefined; the field then fails as AWS's does). A
-non-integer count is truncated towards zero, as AWS does.
+Randomness comes from the seeded `env.rng` of the evaluation (see `current_env`), never from the
+system. A function answers `None` where AWS yields undefined (the engine reads a host function's `None`
+as undefined; the field then fails as AWS's does). A non-integer count is truncated towards zero, as
+AWS does.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import math
 import random
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from stepstone.asl.env import Env
@@ -106,26 +107,35 @@ def parse(*args: Any) -> Any:
         raise FunctionError(f"Argument 1 of function $parse is not valid JSON: {exc}") from None
 
 
-def bound_functions(env: Env) -> dict[str, Callable[..., Any] | None]:
-    """The extension functions for one evaluation, drawing their randomness from `env.rng`."""
+# The evaluation's Env, set by Expression for the length of one evaluation. The functions are registered
+# once per compiled expression (binding Python callables afresh on every evaluation costs 4x), so the
+# two that need the Env find it here; a ContextVar keeps concurrent evaluations apart.
+current_env: ContextVar[Env] = ContextVar("current_env")
 
-    def random_(*args: Any) -> float:
-        _arity("random", args, 0, 1)
-        if args and args[0] is not None:
-            return random.Random(_integer("random", 1, args[0])).random()
-        return env.rng.random()
 
-    def uuid_(*args: Any) -> str:
-        _arity("uuid", args, 0, 0)
-        return str(uuid.UUID(int=env.rng.getrandbits(128), version=4))
+def random_(*args: Any) -> float:
+    """$random() from the evaluation's seeded rng; $random(seed) the same number for the same seed."""
+    _arity("random", args, 0, 1)
+    if args and args[0] is not None:
+        return random.Random(_integer("random", 1, args[0])).random()
+    return current_env.get().rng.random()
 
-    return {
-        "partition": partition,
-        "range": range_,
-        "hash": hash_,
-        "random": random_,
-        "uuid": uuid_,
-        "parse": parse,
-        # AWS removes $eval ($parse replaces it): calling it is "Attempted to invoke a non-function".
-        "eval": None,
-    }
+
+def uuid_(*args: Any) -> str:
+    """$uuid(): a version 4 UUID drawn from the evaluation's seeded rng."""
+    _arity("uuid", args, 0, 0)
+    return str(uuid.UUID(int=current_env.get().rng.getrandbits(128), version=4))
+
+
+EXTENSIONS: dict[str, Callable[..., Any]] = {
+    "partition": partition,
+    "range": range_,
+    "hash": hash_,
+    "random": random_,
+    "uuid": uuid_,
+    "parse": parse,
+}
+
+#: Bound in every evaluation: AWS removes $eval ($parse replaces it); calling it is T1006
+#: "Attempted to invoke a non-function".
+REMOVED: dict[str, None] = {"eval": None}
