@@ -35,8 +35,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from stepstone.engine.commands import ArmTimer  # noqa: E402
 from stepstone.engine.decide import decide  # noqa: E402
-from stepstone.engine.events import ExecutionInfo, Start  # noqa: E402
+from stepstone.engine.events import ExecutionInfo, Start, TimerFired  # noqa: E402
 from stepstone.engine.program import load_program  # noqa: E402
 
 CHAIN_LEN = 20
@@ -107,10 +108,19 @@ def run_ours(definition: dict[str, Any], payload: Any, executions: int) -> tuple
     events = 0
     for seed in range(executions):
         decision = decide(program, None, Start(payload, INFO), now=now, seed=seed, mint_token=_mint)
+        events += len(decision.history)
+        # decide yields after MAX_TRANSITIONS synchronous states through an immediate timer: fire it.
+        while decision.state.status == "RUNNING":
+            timers = [c.timer_id for c in decision.commands if isinstance(c, ArmTimer)]
+            if len(timers) != 1:
+                raise RuntimeError(f"our execution waits on {decision.commands}")
+            decision = decide(
+                program, decision.state, TimerFired(timers[0]), now=now, seed=seed, mint_token=_mint
+            )
+            events += len(decision.history)
         if decision.state.status != "SUCCEEDED":
             raise RuntimeError(f"our execution ended {decision.state.status}: {decision.state.cause}")
         output = decision.state.output
-        events += len(decision.history)
     return output, events
 
 
