@@ -8,7 +8,13 @@ from __future__ import annotations
 JSONATA = "JSONata (QueryLanguage, {% %} expressions) is not built yet"
 VARIABLES = "variables (Assign, $name) are not built yet"
 
+RECORDER_LITERALS = (
+    "the recorded output holds the recorder's literal placeholders 'start-time' / 'entered-time' "
+    "(not wildcards in run.py), so no engine can match it"
+)
+
 KNOWN_GAPS: dict[str, str] = {
+    "650305a5cdaf-test_query_context_object_values": RECORDER_LITERALS,
     "168b6f19f614-test_base_cases_BASE_LAMBDA_EXPRESSION_": JSONATA,
     "388a5f24b7c7-test_base_cases_BASE_LAMBDA_EMPTY_GLOBAL_QL_JSONATA_": JSONATA,
     "76e9beba476e-test_assign_in_choice_CONDITION_TRUE_": JSONATA,
