@@ -40,8 +40,14 @@ ORDER_PIPELINE: dict[str, Any] = {
             "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:validate-order",
             "ResultPath": "$.validation",
             "Retry": [
-                {"ErrorEquals": ["Lambda.ServiceException"], "IntervalSeconds": 2, "MaxAttempts": 6,
-                 "BackoffRate": 2, "MaxDelaySeconds": 60, "JitterStrategy": "FULL"},
+                {
+                    "ErrorEquals": ["Lambda.ServiceException"],
+                    "IntervalSeconds": 2,
+                    "MaxAttempts": 6,
+                    "BackoffRate": 2,
+                    "MaxDelaySeconds": 60,
+                    "JitterStrategy": "FULL",
+                },
                 {"ErrorEquals": ["States.ALL"], "MaxAttempts": 1},
             ],
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Rejected"}],
@@ -50,9 +56,13 @@ ORDER_PIPELINE: dict[str, Any] = {
         "IsLarge": {
             "Type": "Choice",
             "Choices": [
-                {"And": [{"Variable": "$.total", "NumericGreaterThanEquals": 1000},
-                         {"Not": {"Variable": "$.customer.vip", "BooleanEquals": True}}],
-                 "Next": "AskApproval"},
+                {
+                    "And": [
+                        {"Variable": "$.total", "NumericGreaterThanEquals": 1000},
+                        {"Not": {"Variable": "$.customer.vip", "BooleanEquals": True}},
+                    ],
+                    "Next": "AskApproval",
+                },
                 {"Variable": "$.total", "NumericLessThanPath": "$.limits.max", "Next": "Fulfil"},
             ],
             "Default": "Rejected",
@@ -72,19 +82,36 @@ ORDER_PIPELINE: dict[str, Any] = {
         "Fulfil": {
             "Type": "Parallel",
             "Branches": [
-                {"StartAt": "Ship", "States": {"Ship": {"Type": "Task", "Resource": "arn:stepstone:function:ship",
-                                                        "End": True}}},
-                {"StartAt": "Lines", "States": {"Lines": {
-                    "Type": "Map", "ItemsPath": "$.lines", "MaxConcurrency": 5,
-                    "ItemSelector": {"line.$": "$$.Map.Item.Value", "order.$": "$.id"},
-                    "ItemProcessor": {
-                        "ProcessorConfig": {"Mode": "INLINE"},
-                        "StartAt": "Reserve",
-                        "States": {"Reserve": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
-                                               "Parameters": {"TableName": "stock", "Item": {}}, "End": True}},
+                {
+                    "StartAt": "Ship",
+                    "States": {
+                        "Ship": {"Type": "Task", "Resource": "arn:stepstone:function:ship", "End": True}
                     },
-                    "End": True,
-                }}},
+                },
+                {
+                    "StartAt": "Lines",
+                    "States": {
+                        "Lines": {
+                            "Type": "Map",
+                            "ItemsPath": "$.lines",
+                            "MaxConcurrency": 5,
+                            "ItemSelector": {"line.$": "$$.Map.Item.Value", "order.$": "$.id"},
+                            "ItemProcessor": {
+                                "ProcessorConfig": {"Mode": "INLINE"},
+                                "StartAt": "Reserve",
+                                "States": {
+                                    "Reserve": {
+                                        "Type": "Task",
+                                        "Resource": "arn:aws:states:::dynamodb:putItem",
+                                        "Parameters": {"TableName": "stock", "Item": {}},
+                                        "End": True,
+                                    }
+                                },
+                            },
+                            "End": True,
+                        }
+                    },
+                },
             ],
             "ResultSelector": {"shipment.$": "$[0]", "reservations.$": "$[1]"},
             "Next": "Settle",
@@ -93,7 +120,7 @@ ORDER_PIPELINE: dict[str, Any] = {
         "Done": {"Type": "Succeed"},
         "Rejected": {"Type": "Fail", "Error": "OrderRejected", "CausePath": "$.error.Cause"},
     },
-}  # fmt: skip
+}
 
 JSONATA_MACHINE: dict[str, Any] = {
     "QueryLanguage": "JSONata",
@@ -106,7 +133,9 @@ JSONATA_MACHINE: dict[str, Any] = {
             "Assign": {"total": "{% $states.result.Payload.total %}"},
             "Output": "{% $states.result.Payload %}",
             "TimeoutSeconds": "{% $states.input.timeout %}",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput %}", "Next": "Failed"}],
+            "Catch": [
+                {"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput %}", "Next": "Failed"}
+            ],
             "Next": "Route",
         },
         "Route": {
@@ -125,7 +154,12 @@ MIXED_MACHINE: dict[str, Any] = {
     "StartAt": "Legacy",
     "States": {
         "Legacy": {"Type": "Pass", "Parameters": {"id.$": "$.id"}, "ResultPath": "$.copy", "Next": "Modern"},
-        "Modern": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.copy %}", "End": True},
+        "Modern": {
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": "{% $states.input.copy %}",
+            "End": True,
+        },
     },
 }
 

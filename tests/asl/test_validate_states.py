@@ -34,7 +34,9 @@ def test_fields_not_allowed_on_a_state_type(state: dict[str, Any], field: str) -
 
 def test_task_requires_a_resource() -> None:
     assert errors(single({"Type": "Task", "End": True})) == [(S, "/States/S")]
-    assert messages(single({"Type": "Task", "End": True})) == ["The field 'Resource' is required but was missing"]
+    assert messages(single({"Type": "Task", "End": True})) == [
+        "The field 'Resource' is required but was missing"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -50,11 +52,18 @@ def test_task_requires_a_resource() -> None:
         ({"Type": "Pass", "Next": 3}, "Next"),
         ({"Type": "Wait", "Seconds": -1, "End": True}, "Seconds"),
         ({"Type": "Wait", "Seconds": True, "End": True}, "Seconds"),
-        ({"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
-          "ToleratedFailurePercentage": 101, "End": True}, "ToleratedFailurePercentage"),
+        (
+            {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+                "ToleratedFailurePercentage": 101,
+                "End": True,
+            },
+            "ToleratedFailurePercentage",
+        ),
         ({"Type": "Fail", "Error": ["x"]}, "Error"),
     ],
-)  # fmt: skip
+)
 def test_wrong_field_types(state: dict[str, Any], field: str) -> None:
     assert (S, f"/States/S/{field}") in errors(single(state))
 
@@ -88,7 +97,10 @@ def test_heartbeat_is_compared_with_the_default_timeout_of_sixty_seconds() -> No
 def test_fail_with_error_and_error_path() -> None:
     state = {"Type": "Fail", "Error": "E", "ErrorPath": "$.e", "Cause": "c", "CausePath": "$.c"}
     assert errors(single(state)) == [(S, "/States/S"), (S, "/States/S")]
-    assert ["Error, ErrorPath" in m or "Cause, CausePath" in m for m in messages(single(state))] == [True, True]
+    assert ["Error, ErrorPath" in m or "Cause, CausePath" in m for m in messages(single(state))] == [
+        True,
+        True,
+    ]
 
 
 def test_fail_paths_may_be_intrinsics() -> None:
@@ -177,8 +189,12 @@ def test_a_jsonpath_state_inside_a_jsonata_machine_is_an_error() -> None:
 
 @pytest.mark.parametrize("field", ["Arguments", "Output", "Items"])
 def test_jsonata_fields_in_a_jsonpath_state(field: str) -> None:
-    state = {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
-             field: "{% 1 %}" if field != "Arguments" else {}, "End": True}  # fmt: skip
+    state = {
+        "Type": "Map",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+        field: "{% 1 %}" if field != "Arguments" else {},
+        "End": True,
+    }
     assert (S, f"/States/S/{field}") in errors(single(state))
 
 
@@ -187,11 +203,17 @@ def test_jsonata_fields_in_a_jsonpath_state(field: str) -> None:
 )
 def test_jsonpath_fields_in_a_jsonata_state(field: str) -> None:
     value: Any = {} if field in ("Parameters", "ResultSelector") else "$.x"
-    state = {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
-             field: value, "End": True}  # fmt: skip
+    state = {
+        "Type": "Map",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+        field: value,
+        "End": True,
+    }
     found = errors(single(state, QueryLanguage="JSONata"))
     assert (S, f"/States/S/{field}") in found
-    assert "is not supported for a JSONata state" in " ".join(messages(single(state, QueryLanguage="JSONata")))
+    assert "is not supported for a JSONata state" in " ".join(
+        messages(single(state, QueryLanguage="JSONata"))
+    )
 
 
 def test_jsonata_states_accept_expressions_for_numbers() -> None:
@@ -221,18 +243,29 @@ def test_the_jsonata_hook_is_called_for_every_expression(monkeypatch: pytest.Mon
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("InputPath", "x.y"), ("OutputPath", "$.a["), ("ResultPath", "$.a[*]"), ("ResultPath", "$..a"),
-     ("ResultPath", "$$.Execution")],
-)  # fmt: skip
+    [
+        ("InputPath", "x.y"),
+        ("OutputPath", "$.a["),
+        ("ResultPath", "$.a[*]"),
+        ("ResultPath", "$..a"),
+        ("ResultPath", "$$.Execution"),
+    ],
+)
 def test_bad_paths(field: str, value: str) -> None:
     assert errors(single(task(**{field: value}))) == [(S, f"/States/S/{field}")]
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("InputPath", "$.a[*].b"), ("InputPath", None), ("OutputPath", "$$.Execution.Input"), ("ResultPath", None),
-     ("ResultPath", "$.a.b[2]"), ("InputPath", "$myVariable.x")],
-)  # fmt: skip
+    [
+        ("InputPath", "$.a[*].b"),
+        ("InputPath", None),
+        ("OutputPath", "$$.Execution.Input"),
+        ("ResultPath", None),
+        ("ResultPath", "$.a.b[2]"),
+        ("InputPath", "$myVariable.x"),
+    ],
+)
 def test_good_paths(field: str, value: str | None) -> None:
     assert errors(single(task(**{field: value}))) == []
 
@@ -249,8 +282,12 @@ def test_bad_intrinsic_in_a_template() -> None:
 
 
 def test_no_dollar_and_static_result_warnings() -> None:
-    state = {"Type": "Pass", "Parameters": {"looks": "$.path", "fine": "text"}, "Result": {"r.$": "$.x"},
-             "End": True}  # fmt: skip
+    state = {
+        "Type": "Pass",
+        "Parameters": {"looks": "$.path", "fine": "text"},
+        "Result": {"r.$": "$.x"},
+        "End": True,
+    }
     assert warnings(single(state)) == [
         ("NO_DOLLAR", "/States/S/Parameters/looks"),
         ("PASS_RESULT_IS_STATIC", "/States/S/Result/r.$"),
@@ -266,8 +303,12 @@ def test_no_path_warning_for_a_path_in_a_plain_field() -> None:
 
 
 def _map(**fields: Any) -> dict[str, Any]:
-    return {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
-            "End": True, **fields}  # fmt: skip
+    return {
+        "Type": "Map",
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+        "End": True,
+        **fields,
+    }
 
 
 def test_map_processor_config() -> None:
@@ -281,8 +322,11 @@ def test_map_processor_config() -> None:
 
 
 def test_map_item_reader_and_label() -> None:
-    reader = {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"},
-              "ReaderConfig": {"InputType": "CSV"}}  # fmt: skip
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "Parameters": {"Bucket": "b", "Key": "k"},
+        "ReaderConfig": {"InputType": "CSV"},
+    }
     assert errors(single(_map(ItemReader=reader, Label="items"))) == []
     assert errors(single(_map(ItemReader={"Parameters": {}}))) == [(S, "/States/S/ItemReader")]
     assert errors(single(_map(Label="x" * 41))) == [(S, "/States/S/Label")]

@@ -44,10 +44,18 @@ def test_empty_states() -> None:
 
 def test_default_and_catch_targets_are_transitions() -> None:
     definition = machine(
-        C={"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Ghost"}], "Default": "D"},
-        D={"Type": "Task", "Resource": "arn:stepstone:function:f", "Catch": [{"ErrorEquals": ["X"], "Next": "E"}],
-           "End": True},
-    )  # fmt: skip
+        C={
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Ghost"}],
+            "Default": "D",
+        },
+        D={
+            "Type": "Task",
+            "Resource": "arn:stepstone:function:f",
+            "Catch": [{"ErrorEquals": ["X"], "Next": "E"}],
+            "End": True,
+        },
+    )
     assert errors(definition) == [(T, "/States/C/Choices/0/Next"), (T, "/States/D/Catch/0/Next")]
 
 
@@ -76,7 +84,9 @@ def test_terminal_types_may_not_transition(field: str) -> None:
 
 def test_unknown_type_and_missing_type() -> None:
     assert errors(single({"Type": "Sleep", "End": True})) == [(S, "/States/S/Type")]
-    assert "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]" in messages(single({"Type": "Sleep"}))[0]
+    assert (
+        "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]" in messages(single({"Type": "Sleep"}))[0]
+    )
     assert errors(single({"End": True}))[0] == (S, "/States/S")
 
 
@@ -102,10 +112,13 @@ def test_pointers_escape_slashes_and_tildes_in_state_names() -> None:
 
 def test_a_next_may_not_leave_its_branch() -> None:
     definition = machine(
-        Fan={"Type": "Parallel", "Next": "After",
-             "Branches": [{"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "Next": "After"}}}]},
+        Fan={
+            "Type": "Parallel",
+            "Next": "After",
+            "Branches": [{"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "Next": "After"}}}],
+        },
         After=PASS_END,
-    )  # fmt: skip
+    )
     found = validate(definition)
     assert [(d.code, d.location) for d in found if d.is_error] == [
         (T, "/States/Fan/Branches/0/States/Inner/Next"),
@@ -134,7 +147,9 @@ def test_map_needs_exactly_one_processor() -> None:
 def test_parallel_needs_branches() -> None:
     assert errors(single({"Type": "Parallel", "End": True})) == [(S, "/States/S")]
     assert errors(single({"Type": "Parallel", "Branches": [], "End": True})) == [(S, "/States/S/Branches")]
-    assert errors(single({"Type": "Parallel", "Branches": ["x"], "End": True})) == [(S, "/States/S/Branches/0")]
+    assert errors(single({"Type": "Parallel", "Branches": ["x"], "End": True})) == [
+        (S, "/States/S/Branches/0")
+    ]
 
 
 def test_unknown_top_level_fields_and_types() -> None:
@@ -147,7 +162,8 @@ def test_check_raises_with_aws_message_for_one_error() -> None:
     with pytest.raises(InvalidDefinitionError) as caught:
         check(machine(A={"Type": "Pass", "Next": "B"}, C=PASS_END) | {"StartAt": "A"})
     assert str(caught.value).startswith(
-        "Invalid State Machine Definition: ''MISSING_TRANSITION_TARGET: Missing 'Next' target: B at /States/A/Next', "
+        "Invalid State Machine Definition: "
+        "''MISSING_TRANSITION_TARGET: Missing 'Next' target: B at /States/A/Next', "
     )
     assert all(isinstance(d, Diagnostic) for d in caught.value.diagnostics)
 

@@ -22,7 +22,11 @@ __all__ = ["check", "validate"]
 def validate(definition: Any) -> list[Diagnostic]:
     """All diagnostics for a loaded definition (errors and warnings), in a deterministic order."""
     report = Report()
-    check_machine(definition, report)
+    try:
+        check_machine(definition, report)
+    except RecursionError:
+        # Only a value built in code can get here: JSON text this deep is refused when it is loaded.
+        report.schema("The definition is nested too deeply to validate", "")
     return report.diagnostics
 
 
