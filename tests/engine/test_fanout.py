@@ -32,9 +32,11 @@ def test_parallel_outputs_in_branch_order() -> None:
     (invoke,) = run.invocations()
     run.send(TaskSucceeded(invoke.task_id, "first"))
     assert run.state is not None and run.state.output == {"in": 1, "out": ["first", "second"]}
-    assert [
-        t for t in run.types if t.startswith("ParallelState") and t != "ParallelStateEntered"
-    ] == ["ParallelStateStarted", "ParallelStateSucceeded", "ParallelStateExited"]
+    assert [t for t in run.types if t.startswith("ParallelState") and t != "ParallelStateEntered"] == [
+        "ParallelStateStarted",
+        "ParallelStateSucceeded",
+        "ParallelStateExited",
+    ]
 
 
 def test_parallel_failure_cancels_siblings_and_catch_applies() -> None:

@@ -12,12 +12,12 @@ import hashlib
 import json
 import math
 import random
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
 from stepstone.asl.env import Env
+from stepstone.asl.intrinsics.ids import uuid4_from_bits
 
 #: AWS refuses a `$range` longer than this with its memory-limit error.
 MAX_RANGE_LENGTH = 360_145
@@ -124,7 +124,7 @@ def random_(*args: Any) -> float:
 def uuid_(*args: Any) -> str:
     """$uuid(): a version 4 UUID drawn from the evaluation's seeded rng."""
     _arity("uuid", args, 0, 0)
-    return str(uuid.UUID(int=current_env.get().rng.getrandbits(128), version=4))
+    return uuid4_from_bits(current_env.get().rng.getrandbits(128))
 
 
 EXTENSIONS: dict[str, Callable[..., Any]] = {

@@ -1,0 +1,28 @@
+"""The Step Functions operations as plain async methods, shared by the API, the CLI and the console.
+
+Each method takes the request (AWS member names) and returns the response (AWS member names,
+datetimes for timestamps), or raises a `stepstone.errors.ServiceError`. Operations are grouped in
+one module each; `Service` composes the groups over one store and one runtime worker.
+
+Callbacks (SendTaskSuccess/Failure) differ from AWS in one promised way: the *same* call repeated
+after it was accepted is accepted again and changes nothing (AWS answers TaskTimedOut). A different
+result for a closed task is TaskTimedOut, saying it was already completed.
+"""
+
+from __future__ import annotations
+
+from stepstone.service.activities import ActivityOperations
+from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
+from stepstone.service.callbacks import CallbackOperations
+from stepstone.service.executions import ExecutionOperations
+from stepstone.service.machines import MachineOperations
+from stepstone.service.tags import TagOperations
+from stepstone.service.tasks import TaskViews
+
+__all__ = ["MAX_PAYLOAD", "Service", "ServiceBase", "now_or"]
+
+
+class Service(
+    MachineOperations, ExecutionOperations, ActivityOperations, CallbackOperations, TagOperations, TaskViews
+):
+    """Every operation of the API over one store and one runtime worker."""

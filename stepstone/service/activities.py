@@ -1,0 +1,64 @@
+"""Activities and the GetActivityTask long poll."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from stepstone import errors as E
+from stepstone.runtime.worker import encode_started
+from stepstone.service.base import (
+    _ACT_ARN,
+    MAX_POLL_SECONDS,
+    ServiceBase,
+    _page,
+)
+from stepstone.store.base import ActivityRow
+
+
+class ActivityOperations(ServiceBase):
+    """Activities and the GetActivityTask long poll."""
+
+    # activities -------------------------------------------------------------------------------------
+
+    async def create_activity(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = self._name(request.get("name"))
+        row = await self.store.create_activity(
+            ActivityRow(self._arn("activity", name), name, self.clock.now())
+        )
+        if request.get("tags"):
+            await self.store.tag(row.arn, {t["key"]: t.get("value", "") for t in request["tags"]})
+        return {"activityArn": row.arn, "creationDate": row.created}
+
+    async def describe_activity(self, request: dict[str, Any]) -> dict[str, Any]:
+        row = await self._activity(request["activityArn"])
+        return {"activityArn": row.arn, "name": row.name, "creationDate": row.created}
+
+    async def list_activities(self, request: dict[str, Any]) -> dict[str, Any]:
+        rows, token = _page(await self.store.list_activities(), request)
+        items = [{"activityArn": r.arn, "name": r.name, "creationDate": r.created} for r in rows]
+        return {"activities": items, **({"nextToken": token} if token else {})}
+
+    async def delete_activity(self, request: dict[str, Any]) -> dict[str, Any]:
+        arn = request["activityArn"]
+        if not _ACT_ARN.match(arn or ""):
+            raise E.InvalidArn(f"Invalid Arn: 'Resource type not valid in this context: {arn}'")
+        await self.store.delete_activity(arn)
+        return {}
+
+    async def get_activity_task(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Long poll: up to 60 s, woken as soon as a task of this activity is queued."""
+        arn = (await self._activity(request["activityArn"])).arn
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_POLL_SECONDS
+        while True:
+            task = await self.store.claim_activity_task(arn, encode_started)
+            if task is not None:
+                self.worker.wake()
+                return {"taskToken": self.keys.mint(task.execution_arn, task.task_id), "input": task.input}
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return {}
+            await self.signals.wait(arn, remaining)
+
+    # callbacks --------------------------------------------------------------------------------------

@@ -1,0 +1,158 @@
+"""Starting, describing, listing, stopping executions and reading their history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from stepstone import errors as E
+from stepstone.engine.events import ExecutionInfo, Start, Stop
+from stepstone.engine.history import to_aws
+from stepstone.runtime.codec import decode_history_event, encode_event
+from stepstone.runtime.worker import TERMINAL
+from stepstone.service.base import (
+    DEFAULT_ROLE,
+    ServiceBase,
+    _json_payload,
+    describe_machine,
+)
+from stepstone.store.base import ExecutionRow
+
+
+class ExecutionOperations(ServiceBase):
+    """Starting, describing, listing, stopping executions and reading their history."""
+
+    async def start_execution(self, request: dict[str, Any]) -> dict[str, Any]:
+        row = await self._start(request)
+        return {"executionArn": row.arn, "startDate": row.start_date}
+
+    async def _start(self, request: dict[str, Any]) -> ExecutionRow:
+        machine = await self._machine(request["stateMachineArn"])
+        name = self._name(request.get("name") or str(uuid.uuid4()))
+        text = request.get("input") or "{}"
+        value = _json_payload(text, E.InvalidExecutionInput, "Input")
+        kind = "express" if machine.type == "EXPRESS" else "execution"
+        arn = self._arn(kind, machine.name, name)
+        now = self.clock.now()
+        row = ExecutionRow(arn, machine.arn, name, machine.revision_id, "RUNNING", text, now)
+        info = ExecutionInfo(arn, name, machine.arn, machine.name, machine.role_arn or DEFAULT_ROLE)
+        stored, created = await self.store.create_execution(row, encode_event(Start(value, info)))
+        if not created:
+            # AWS: the same name and input while it runs is the same execution; anything else is a conflict
+            if stored.status != "RUNNING" or stored.input != text:
+                raise E.ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
+            return stored
+        self.worker.wake()
+        return stored
+
+    async def start_sync_execution(self, request: dict[str, Any]) -> dict[str, Any]:
+        machine = await self._machine(request["stateMachineArn"])
+        if machine.type != "EXPRESS":
+            raise E.StateMachineTypeNotSupported("This operation is only supported by EXPRESS state machines")
+        row = await self._start(request)
+        while True:
+            current = await self._execution(row.arn)
+            if current.status in TERMINAL:
+                break
+            await self.signals.wait(f"execution:{row.arn}", 1.0)
+        out = self._describe_execution(current)
+        out.pop("redriveCount", None)
+        out.pop("redriveStatus", None)
+        return out
+
+    def _describe_execution(self, row: ExecutionRow) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "executionArn": row.arn, "stateMachineArn": row.state_machine_arn, "name": row.name,
+            "status": row.status, "startDate": row.start_date, "input": row.input,
+            "inputDetails": {"included": True}, "redriveCount": row.redrive_count,
+        }  # fmt: skip
+        if row.stop_date is not None:
+            out["stopDate"] = row.stop_date
+        if row.output is not None:
+            out["output"] = row.output
+            out["outputDetails"] = {"included": True}
+        if row.error is not None:
+            out["error"] = row.error
+        if row.cause is not None:
+            out["cause"] = row.cause
+        if row.redrive_date is not None:
+            out["redriveDate"] = row.redrive_date
+        if row.status in ("FAILED", "TIMED_OUT", "ABORTED"):
+            out["redriveStatus"] = "REDRIVABLE"
+        elif row.status == "SUCCEEDED":
+            out["redriveStatus"] = "NOT_REDRIVABLE"
+            out["redriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
+        return out
+
+    async def describe_execution(self, request: dict[str, Any]) -> dict[str, Any]:
+        return self._describe_execution(await self._execution(request["executionArn"]))
+
+    async def describe_state_machine_for_execution(self, request: dict[str, Any]) -> dict[str, Any]:
+        row = await self._execution(request["executionArn"])
+        machine = await self._machine(row.state_machine_arn)
+        definition = await self.store.get_definition(row.state_machine_arn, row.revision_id)
+        out = describe_machine(machine, definition)
+        out["updateDate"] = machine.updated
+        for key in ("status", "type", "creationDate"):
+            out.pop(key, None)
+        return out
+
+    async def list_executions(self, request: dict[str, Any]) -> dict[str, Any]:
+        machine = await self._machine(request["stateMachineArn"])
+        after = request.get("nextToken")
+        page = await self.store.list_executions(
+            machine.arn, request.get("statusFilter"), int(request.get("maxResults") or 100), after
+        )
+        items = [
+            {
+                "executionArn": r.arn,
+                "stateMachineArn": r.state_machine_arn,
+                "name": r.name,
+                "status": r.status,
+                "startDate": r.start_date,
+                **({"stopDate": r.stop_date} if r.stop_date else {}),
+                **({"redriveCount": r.redrive_count} if r.redrive_count else {}),
+            }
+            for r in page.rows
+        ]
+        return {"executions": items, **({"nextToken": page.next_after} if page.next_after else {})}
+
+    async def stop_execution(self, request: dict[str, Any]) -> dict[str, Any]:
+        row = await self._execution(request["executionArn"])
+        if row.status == "RUNNING":
+            await self.store.enqueue(row.arn, encode_event(Stop(request.get("error"), request.get("cause"))))
+            self.worker.wake()
+            for _ in range(50):  # AWS answers after the stop took effect; wait briefly for ours
+                current = await self._execution(row.arn)
+                if current.status in TERMINAL:
+                    return {"stopDate": current.stop_date or self.clock.now()}
+                await self.signals.wait(f"execution:{row.arn}", 0.1)
+        return {"stopDate": row.stop_date or self.clock.now()}
+
+    async def get_execution_history(self, request: dict[str, Any]) -> dict[str, Any]:
+        row = await self._execution(request["executionArn"])
+        limit = int(request.get("maxResults") or 1000)
+        after = int(request.get("nextToken") or 0)
+        reverse = bool(request.get("reverseOrder"))
+        rows = await self.store.history(row.arn, after=after, limit=limit + 1, reverse=reverse)
+        include = request.get("includeExecutionData", True)
+        events = []
+        for h in rows[:limit]:
+            event = to_aws(decode_history_event(h.body))
+            if not include:
+                for key, details in event.items():
+                    if key.endswith("EventDetails") and isinstance(details, dict):
+                        for data in ("input", "output"):
+                            if details.pop(data, None) is not None:
+                                details[f"{data}Details"] = {"included": False}
+            events.append(event)
+        out: dict[str, Any] = {"events": events}
+        if len(rows) > limit:
+            out["nextToken"] = str(rows[limit - 1].id)
+        return out
+
+    async def redrive_execution(self, request: dict[str, Any]) -> dict[str, Any]:
+        row = await self._execution(request["executionArn"])
+        if row.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
+            raise E.ExecutionNotRedrivable(f"Execution with status {row.status} cannot be redriven")
+        raise E.ExecutionNotRedrivable("Redrive is not supported by this engine yet")

@@ -1,0 +1,32 @@
+"""Views that AWS does not have: what running executions wait on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stepstone.service.base import (
+    ServiceBase,
+)
+
+
+class TaskViews(ServiceBase):
+    """Views that AWS does not have: what running executions wait on."""
+
+    # the CLI's view ---------------------------------------------------------------------------------
+
+    async def open_tasks(self, execution_arn: str | None = None) -> list[dict[str, Any]]:
+        """What running executions wait on: state, resource, since, deadlines. Never the token."""
+        rows = await self.store.list_tasks(execution_arn, "open")
+        return [
+            {
+                "executionArn": t.execution_arn,
+                "taskId": t.task_id,
+                "state": t.state_name,
+                "resource": t.resource,
+                "since": t.since,
+                "timeoutAt": t.timeout_at,
+                "heartbeatAt": t.heartbeat_at,
+                "callback": t.token_hash is not None,
+            }
+            for t in rows
+        ]
