@@ -208,3 +208,9 @@ def test_condition_in_a_jsonpath_machine_is_an_error() -> None:
         (S, "/States/C/Choices/0/Condition"),
         (S, "/States/C/Choices/0"),
     ]
+
+
+def test_the_choice_compiler_reports_at_the_operand() -> None:
+    rule = {"Variable": "$.t", "TimestampEquals": "not a timestamp", "Next": "Yes"}
+    assert errors(choosing(rule)) == [(S, "/States/C/Choices/0/TimestampEquals")]
+    assert messages(choosing(rule))[0].startswith("Invalid Choice rule: ")

@@ -336,3 +336,10 @@ def test_map_items_and_items_path_are_exclusive_and_items_is_jsonata_only() -> N
     both = _map(Items=[1], ItemsPath="$.x", QueryLanguage="JSONata")
     assert (S, "/States/S") in errors(single(both))
     assert errors(single(_map(Items="{% [1,2] %}", QueryLanguage="JSONata"))) == []
+
+
+def test_jsonata_syntax_errors_come_from_the_jsonata_parser() -> None:
+    state = task(Arguments={"a": "{% $states.input.( %}"}, QueryLanguage="JSONata")
+    assert errors(single(state)) == [(S, "/States/S/Arguments/a")]
+    assert messages(single(state))[0].startswith("Invalid JSONata expression: ")
+    assert "position" in messages(single(state))[0]

@@ -1,13 +1,14 @@
 """Choice rules: one comparison per rule with its Variable, And/Or/Not nesting, JSONata Conditions.
 
 Targets (`Next`, `Default`) are checked with the rest of the graph; this module checks rule shapes,
-then hands a well-shaped JSONPath rule to `choice.compile_rule` when that compiler exists.
+then hands a well-shaped JSONPath rule to the interpreter's own compiler, `choice.compile_rule`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from stepstone.asl.choice import ChoiceSyntaxError, compile_rule
 from stepstone.asl.validate import expressions
 from stepstone.asl.validate.report import JSONATA, Report, at, is_jsonata, is_number, type_name
 
@@ -47,11 +48,12 @@ def check_choices(choices: Any, where: str, language: str, report: Report) -> No
             continue
         before = len(report.diagnostics)
         _check_rule(rule, here, report, top=True)
-        compile_rule = expressions.parser("choice", "compile_rule")
-        if compile_rule is not None and len(report.diagnostics) == before:
+        if len(report.diagnostics) == before:
             try:
                 compile_rule(rule)
-            except Exception as exc:  # a finding about the definition, never raised
+            except ChoiceSyntaxError as exc:
+                report.schema(f"Invalid Choice rule: {exc.reason}", here + exc.pointer)
+            except Exception as exc:  # a compiler bug is still a finding, never a crash of validation
                 report.schema(f"Invalid Choice rule: {exc}", here)
 
 

@@ -1,44 +1,36 @@
 """Static checks of the expressions inside a definition: paths, reference paths, payload templates,
 intrinsic functions and JSONata, each reported at the pointer of the field that holds it.
 
-The syntax itself belongs to the expression parsers (`paths`, `intrinsics`, `template`, `choice`); this
-module turns their errors into diagnostics. Parsers that may not exist yet (`template.compile_template`,
-`choice.compile_rule`, the JSONata parser) are looked up by name, so validation works without them;
-JSONata syntax is checked through `jsonata_syntax_error`, the one hook the JSONata parser plugs into.
+The syntax itself belongs to the expression parsers (`paths`, `intrinsics`, `template`, `jsonata`): this
+module turns their errors into diagnostics, so a definition is rejected for exactly what the interpreter
+would fail to compile. JSONata reaches the validator through one hook, `jsonata_syntax_error`.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from stepstone.asl.diagnostics import NO_DOLLAR, NO_PATH, PASS_RESULT_IS_STATIC
 from stepstone.asl.intrinsics import parse_intrinsic
+from stepstone.asl.jsonata import JsonataSyntaxError, compile_expression
 from stepstone.asl.paths import parse_path, parse_reference_path
+from stepstone.asl.template import TemplateSyntaxError, compile_template
 from stepstone.asl.validate.report import Report, at, is_jsonata
-
-
-@cache
-def parser(module: str, name: str) -> Callable[..., Any] | None:
-    """`stepstone.asl.<module>.<name>` when that parser exists, else None (its checks are skipped)."""
-    try:
-        found = getattr(importlib.import_module(f"stepstone.asl.{module}"), name, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
 
 
 def jsonata_syntax_error(expression: str) -> str | None:
     """The syntax error in a JSONata expression (the text between `{%` and `%}`), or None.
 
-    Hook for the JSONata parser: until `stepstone.asl.jsonata.parse` exists every expression passes.
+    The one hook through which definitions meet the JSONata parser.
     """
-    parse = parser("jsonata", "parse")
-    if parse is None:
-        return None
-    return _failure(parse, expression)
+    try:
+        compile_expression(expression)
+    except JsonataSyntaxError as exc:
+        return f"{exc.message} (at position {exc.position})"
+    except Exception as exc:  # a parser bug is still a finding, never a crash of validation
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def _failure(fn: Callable[..., Any], *args: Any) -> str | None:
@@ -92,31 +84,28 @@ def check_path_or_intrinsic(value: Any, where: str, name: str, report: Report) -
 
 def check_template(value: Any, where: str, name: str, report: Report) -> None:
     """A payload template (Parameters, ResultSelector, ItemSelector, Assign, Credentials)."""
-    compile_template = parser("template", "compile_template")
-    if compile_template is not None:
-        try:
-            compile_template(value, name)
-        except Exception as exc:  # a finding about the definition, never raised
-            inner = getattr(exc, "pointer", "")
-            location = where + inner if isinstance(inner, str) and inner.startswith("/") else where
-            reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
-            report.schema(f"Invalid payload template in '{name}': {reason}", location)
-    _walk_template(value, where, report, check_syntax=compile_template is None)
+    try:
+        compile_template(value, name)
+    except TemplateSyntaxError as exc:
+        report.schema(f"Invalid payload template in '{name}': {exc.reason}", where + exc.pointer)
+    except Exception as exc:  # a parser bug is still a finding, never a crash of validation
+        report.schema(f"Invalid payload template in '{name}': {exc}", where)
+    _warn_static_paths(value, where, report)
 
 
-def _walk_template(value: Any, where: str, report: Report, *, check_syntax: bool) -> None:
+def _warn_static_paths(value: Any, where: str, report: Report) -> None:
+    """NO_DOLLAR: a static field whose text looks like a path or intrinsic call (its `.$` was forgotten)."""
     if isinstance(value, list):
         for index, item in enumerate(value):
-            _walk_template(item, at(where, index), report, check_syntax=check_syntax)
+            _warn_static_paths(item, at(where, index), report)
         return
     if not isinstance(value, dict):
         return
     for key, item in value.items():
         here = at(where, key)
         if key.endswith(".$"):
-            if check_syntax:
-                _check_dynamic_value(key, item, here, report)
-        elif isinstance(item, str) and (item == "$" or item.startswith("$.") or looks_like_intrinsic(item)):
+            continue
+        if isinstance(item, str) and (item == "$" or item.startswith("$.") or looks_like_intrinsic(item)):
             report.warn(
                 NO_DOLLAR,
                 f"The value of '{key}' looks like a path or intrinsic function; "
@@ -124,24 +113,7 @@ def _walk_template(value: Any, where: str, report: Report, *, check_syntax: bool
                 here,
             )
         else:
-            _walk_template(item, here, report, check_syntax=check_syntax)
-
-
-def _check_dynamic_value(key: str, item: Any, where: str, report: Report) -> None:
-    if not isinstance(item, str):
-        report.schema(f"The value for the field '{key}' must be a STRING that contains a JSONPath", where)
-        return
-    if looks_like_intrinsic(item):
-        problem = intrinsic_error(item)
-    elif item.startswith("$"):
-        problem = path_error(item, reference=False)
-    else:
-        problem = "expected a JSONPath or an intrinsic function"
-    if problem is not None:
-        report.schema(
-            f"The value for the field '{key}' must be a valid JSONPath or intrinsic function: {problem}",
-            where,
-        )
+            _warn_static_paths(item, here, report)
 
 
 def check_static_result(value: Any, where: str, report: Report) -> None:
