@@ -17,7 +17,11 @@ COMMANDS: dict[str, str] = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stepstone", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="stepstone",
+        description="Run Amazon States Language state machines, durably, on your own machines.",
+        epilog="Run `stepstone COMMAND --help` for a command's options.",
+    )
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary in COMMANDS.items():
         if only is None or name != only:
