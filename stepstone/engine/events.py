@@ -22,6 +22,9 @@ class ExecutionInfo:
     state_machine_name: str
     role_arn: str = "arn:aws:iam::123456789012:role/stepstone"
     redrive_count: int = 0
+    #: The task waiting for this execution to end (a nested `.sync` start), as the runtime wrote it;
+    #: the engine never reads it, the runtime reports the close to that task.
+    parent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,6 +211,7 @@ class ExecutionState:
                 "state_machine_name": info.state_machine_name,
                 "role_arn": info.role_arn,
                 "redrive_count": info.redrive_count,
+                **({"parent": info.parent} if info.parent is not None else {}),
             },
             "input": self.input,
             "start_time": _time(self.start_time),
