@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from stepstone.store.security import SecurityStore
+
 TaskStatus = Literal["open", "closed"]
 
 
@@ -153,7 +155,7 @@ class ExecutionPage:
     next_after: str | None = None
 
 
-class Store(Protocol):
+class Store(SecurityStore, Protocol):
     """The durable state of stepstone. Every method is one transaction."""
 
     async def open(self) -> None: ...

@@ -6,6 +6,7 @@ Each method runs without awaiting, so on one event loop every call is atomic, li
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from stepstone.store.base import (
     TimerEncoder,
     Transition,
 )
+from stepstone.store.security import AccessKeyRow, AuditRow
 
 
 class MemoryStore:
@@ -43,6 +45,8 @@ class MemoryStore:
         self.activities: dict[str, ActivityRow] = {}
         self.activity_tasks: dict[int, ActivityTaskRow] = {}
         self.tag_map: dict[str, dict[str, str]] = {}
+        self.access_keys: dict[str, AccessKeyRow] = {}
+        self.audit: list[AuditRow] = []
         self._seq = 0
 
     def _next(self) -> int:
@@ -276,6 +280,38 @@ class MemoryStore:
         del self.activity_tasks[row.id]
         await self.enqueue(row.execution_arn, started_event(row.task_id))
         return row
+
+    # access keys and the audit log -----------------------------------------------------------------
+
+    async def create_access_key(self, row: AccessKeyRow) -> None:
+        if row.key_id in self.access_keys:
+            raise ValueError(f"access key {row.key_id} exists")
+        self.access_keys[row.key_id] = row
+
+    async def get_access_key(self, key_id: str) -> AccessKeyRow | None:
+        return self.access_keys.get(key_id)
+
+    async def list_access_keys(self) -> list[AccessKeyRow]:
+        return sorted(self.access_keys.values(), key=lambda r: (r.created, r.key_id))
+
+    async def revoke_access_key(self, key_id: str, when: datetime) -> bool:
+        row = self.access_keys.get(key_id)
+        if row is None or row.revoked is not None:
+            return False
+        self.access_keys[key_id] = dataclasses.replace(row, revoked=when)
+        return True
+
+    async def has_active_access_keys(self) -> bool:
+        return any(r.revoked is None for r in self.access_keys.values())
+
+    async def append_audit(self, row: AuditRow) -> int:
+        stored = dataclasses.replace(row, id=len(self.audit) + 1)
+        self.audit.append(stored)
+        return stored.id
+
+    async def list_audit(self, execution_arn: str | None, *, after: int, limit: int) -> list[AuditRow]:
+        found = (r for r in self.audit[after:] if execution_arn is None or r.execution_arn == execution_arn)
+        return list(itertools.islice(found, limit))
 
     async def tag(self, arn: str, tags: dict[str, str]) -> None:
         self.tag_map.setdefault(arn, {}).update(tags)

@@ -9,6 +9,7 @@ each with its own connection (WAL lets them read while the writer writes). Queri
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ from stepstone.store.base import (
     TimerEncoder,
     Transition,
 )
+from stepstone.store.security import AccessKeyRow, AuditRow
 
 T = TypeVar("T")
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
@@ -120,6 +122,13 @@ def _task(r: sqlite3.Row) -> TaskRow:
         resource=r["resource"], since=_dt(r["since"]), token_hash=r["token_hash"],
         timeout_at=dt(r["timeout_at"]), heartbeat_seconds=r["heartbeat_seconds"],
         heartbeat_at=dt(r["heartbeat_at"]), status=r["status"], result=r["result"], closed=dt(r["closed"]),
+    )  # fmt: skip
+
+
+def _access_key(r: sqlite3.Row) -> AccessKeyRow:
+    return AccessKeyRow(
+        r["key_id"], r["name"], r["salt"], tuple(json.loads(r["allow"])),
+        tuple(json.loads(r["state_machines"])), _dt(r["created"]), dt(r["revoked"]),
     )  # fmt: skip
 
 
@@ -479,6 +488,49 @@ class SqliteStore:
             return ActivityTaskRow(r["id"], r["activity_arn"], r["execution_arn"], r["task_id"], r["input"])
 
         return await self._write(tx)
+
+    # access keys and the audit log -----------------------------------------------------------------
+
+    async def create_access_key(self, row: AccessKeyRow) -> None:
+        params = {
+            "key_id": row.key_id, "name": row.name, "salt": row.salt, "allow": json.dumps(list(row.allow)),
+            "state_machines": json.dumps(list(row.state_machines)), "created": ts(row.created),
+            "revoked": ts(row.revoked),
+        }  # fmt: skip
+        await self._write(lambda c: c.execute(Q["insert_access_key"], params))
+
+    async def get_access_key(self, key_id: str) -> AccessKeyRow | None:
+        r = await self._one("get_access_key", key_id=key_id)
+        return None if r is None else _access_key(r)
+
+    async def list_access_keys(self) -> list[AccessKeyRow]:
+        return [_access_key(r) for r in await self._all("list_access_keys")]
+
+    async def revoke_access_key(self, key_id: str, when: datetime) -> bool:
+        params = {"key_id": key_id, "revoked": ts(when)}
+        return bool(await self._write(lambda c: c.execute(Q["revoke_access_key"], params).rowcount))
+
+    async def has_active_access_keys(self) -> bool:
+        r = await self._one("has_active_access_keys")
+        return bool(r is not None and r["found"])
+
+    async def append_audit(self, row: AuditRow) -> int:
+        params = {
+            "at": ts(row.at), "principal": row.principal, "address": row.address, "action": row.action,
+            "outcome": row.outcome, "reason": row.reason, "execution_arn": row.execution_arn,
+            "state_name": row.state_name,
+        }  # fmt: skip
+        return await self._write(lambda c: int(c.execute(Q["insert_audit"], params).lastrowid or 0))
+
+    async def list_audit(self, execution_arn: str | None, *, after: int, limit: int) -> list[AuditRow]:
+        rows = await self._all("list_audit", execution_arn=execution_arn, after=after, limit=limit)
+        return [
+            AuditRow(
+                r["id"], _dt(r["at"]), r["principal"], r["address"], r["action"], r["outcome"], r["reason"],
+                r["execution_arn"], r["state_name"],
+            )  # fmt: skip
+            for r in rows
+        ]
 
     # tags -------------------------------------------------------------------------------------------
 

@@ -162,3 +162,28 @@ DELETE FROM tags WHERE resource_arn = :arn;
 
 -- name: list_tags
 SELECT key, value FROM tags WHERE resource_arn = :arn ORDER BY key;
+
+-- name: insert_access_key
+INSERT INTO access_keys (key_id, name, salt, allow, state_machines, created, revoked)
+VALUES (:key_id, :name, :salt, :allow, :state_machines, :created, :revoked);
+
+-- name: get_access_key
+SELECT * FROM access_keys WHERE key_id = :key_id;
+
+-- name: list_access_keys
+SELECT * FROM access_keys ORDER BY created, key_id;
+
+-- name: revoke_access_key
+UPDATE access_keys SET revoked = :revoked WHERE key_id = :key_id AND revoked IS NULL;
+
+-- name: has_active_access_keys
+SELECT EXISTS (SELECT 1 FROM access_keys WHERE revoked IS NULL) AS found;
+
+-- name: insert_audit
+INSERT INTO audit_log (at, principal, address, action, outcome, reason, execution_arn, state_name)
+VALUES (:at, :principal, :address, :action, :outcome, :reason, :execution_arn, :state_name);
+
+-- name: list_audit
+SELECT * FROM audit_log
+WHERE id > :after AND (:execution_arn IS NULL OR execution_arn = :execution_arn)
+ORDER BY id LIMIT :limit;
