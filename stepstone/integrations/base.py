@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from stepstone.asl.errors import RUNTIME, TASK_FAILED
 from stepstone.asl.json import JSON
 from stepstone.engine.commands import InvokeTask, Pattern
 
 __all__ = [
+    "Cancellable",
     "Integration",
     "IntegrationError",
     "Matcher",
@@ -56,10 +57,16 @@ class TaskResult:
     output: JSON = None
     error: str | None = None
     cause: str | None = None
+    pending: bool = False  # the result arrives later (e.g. when a nested execution ends)
 
     @classmethod
     def ok(cls, output: JSON) -> TaskResult:
         return cls(output=output)
+
+    @classmethod
+    def waiting(cls) -> TaskResult:
+        """Started; the task's result is reported later through the task's own channel."""
+        return cls(pending=True)
 
     @classmethod
     def fail(cls, error: str, cause: str) -> TaskResult:
@@ -75,6 +82,15 @@ class Integration(Protocol):
 
     async def invoke(self, request: TaskRequest) -> TaskResult:
         """Carry out the request; report failures as `TaskResult.fail`, not by raising."""
+        ...
+
+
+@runtime_checkable
+class Cancellable(Protocol):
+    """An integration that can undo a started task when the execution no longer wants it."""
+
+    async def cancel(self, execution_arn: str, task_id: str) -> None:
+        """The task was cancelled (execution stopped, timed out, ...); release what it started."""
         ...
 
 
@@ -157,6 +173,6 @@ async def dispatch(registry: Registry, request: TaskRequest) -> TaskResult | Non
         return TaskResult.fail(exc.error, exc.cause)
     except Exception as exc:  # an integration's bug must not take the runtime down
         return TaskResult.fail(TASK_FAILED, f"{type(exc).__name__}: {exc}")
-    if request.pattern == "wait_for_token" and not result.failed:
+    if result.pending or (request.pattern == "wait_for_token" and not result.failed):
         return None
     return result
