@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from stepstone.store.approvals import ApprovalStore
 from stepstone.store.security import SecurityStore
 
 TaskStatus = Literal["open", "closed"]
@@ -155,7 +156,7 @@ class ExecutionPage:
     next_after: str | None = None
 
 
-class Store(SecurityStore, Protocol):
+class Store(ApprovalStore, SecurityStore, Protocol):
     """The durable state of stepstone. Every method is one transaction."""
 
     async def open(self) -> None: ...

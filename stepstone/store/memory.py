@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
     ActivityTaskRow,
@@ -45,6 +46,10 @@ class MemoryStore:
         self.activities: dict[str, ActivityRow] = {}
         self.activity_tasks: dict[int, ActivityTaskRow] = {}
         self.tag_map: dict[str, dict[str, str]] = {}
+        self.users: dict[str, UserRow] = {}
+        self.sessions: dict[str, SessionRow] = {}
+        self.login_failures: dict[str, list[datetime]] = {}
+        self.approvals: dict[str, ApprovalRow] = {}
         self.access_keys: dict[str, AccessKeyRow] = {}
         self.audit: list[AuditRow] = []
         self._seq = 0
@@ -322,3 +327,65 @@ class MemoryStore:
 
     async def tags(self, arn: str) -> dict[str, str]:
         return dict(self.tag_map.get(arn, {}))
+
+    # approvals: users, sessions, sign-in failures, requests ----------------------------------------
+
+    async def put_user(self, row: UserRow) -> None:
+        existing = self.users.get(row.name)
+        self.users[row.name] = row if existing is None else dataclasses.replace(row, created=existing.created)
+
+    async def get_user(self, name: str) -> UserRow | None:
+        return self.users.get(name)
+
+    async def list_users(self) -> list[UserRow]:
+        return [self.users[name] for name in sorted(self.users)]
+
+    async def delete_user(self, name: str) -> bool:
+        return self.users.pop(name, None) is not None
+
+    async def put_session(self, row: SessionRow, *, replaces: str | None = None) -> None:
+        if replaces is not None:
+            self.sessions.pop(replaces, None)
+        self.sessions[row.id_hash] = row
+
+    async def get_session(self, id_hash: str) -> SessionRow | None:
+        return self.sessions.get(id_hash)
+
+    async def delete_session(self, id_hash: str) -> None:
+        self.sessions.pop(id_hash, None)
+
+    async def add_login_failure(self, key: str, at: datetime, since: datetime) -> int:
+        kept = [t for t in self.login_failures.get(key, []) if t >= since]
+        kept.append(at)
+        self.login_failures[key] = kept
+        return sum(1 for t in kept if t >= since)
+
+    async def count_login_failures(self, key: str, since: datetime) -> int:
+        return sum(1 for t in self.login_failures.get(key, []) if t >= since)
+
+    async def clear_login_failures(self, key: str) -> None:
+        self.login_failures.pop(key, None)
+
+    async def create_approval(self, row: ApprovalRow) -> ApprovalRow:
+        for existing in self.approvals.values():
+            if (existing.execution_arn, existing.task_id) == (row.execution_arn, row.task_id):
+                return existing
+        self.approvals[row.id] = row
+        return row
+
+    async def get_approval(self, approval_id: str) -> ApprovalRow | None:
+        return self.approvals.get(approval_id)
+
+    async def list_approvals(self, status: ApprovalStatus | None) -> list[ApprovalRow]:
+        rows = [r for r in self.approvals.values() if status is None or r.status == status]
+        return sorted(rows, key=lambda r: (r.created, r.id))
+
+    async def decide_approval(
+        self, approval_id: str, status: ApprovalStatus, by: str, comment: str | None, at: datetime
+    ) -> tuple[ApprovalRow | None, bool]:
+        row = self.approvals.get(approval_id)
+        if row is None or row.status != "pending":
+            return row, False
+        row = dataclasses.replace(row, status=status, decided_by=by, comment=comment, decided_at=at)
+        self.approvals[approval_id] = row
+        return row, True

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
     ActivityTaskRow,
@@ -122,6 +123,20 @@ def _task(r: sqlite3.Row) -> TaskRow:
         resource=r["resource"], since=_dt(r["since"]), token_hash=r["token_hash"],
         timeout_at=dt(r["timeout_at"]), heartbeat_seconds=r["heartbeat_seconds"],
         heartbeat_at=dt(r["heartbeat_at"]), status=r["status"], result=r["result"], closed=dt(r["closed"]),
+    )  # fmt: skip
+
+
+def _user(r: sqlite3.Row) -> UserRow:
+    return UserRow(r["name"], r["email"], r["password_hash"], tuple(json.loads(r["groups"])), _dt(r["created"]))
+
+
+def _approval(r: sqlite3.Row) -> ApprovalRow:
+    return ApprovalRow(
+        id=r["id"], execution_arn=r["execution_arn"], task_id=r["task_id"], state_name=r["state_name"],
+        token_hash=r["token_hash"], approvers=tuple(json.loads(r["approvers"])), subject=r["subject"],
+        details=r["details"], on_reject=r["on_reject"], reject_error=r["reject_error"],
+        created=_dt(r["created"]), deadline=dt(r["deadline"]), status=r["status"],
+        decided_by=r["decided_by"], comment=r["comment"], decided_at=dt(r["decided_at"]),
     )  # fmt: skip
 
 
@@ -548,6 +563,97 @@ class SqliteStore:
 
     async def tags(self, arn: str) -> dict[str, str]:
         return {r["key"]: r["value"] for r in await self._all("list_tags", arn=arn)}
+
+    # approvals: users, sessions, sign-in failures, requests ----------------------------------------
+
+    async def put_user(self, row: UserRow) -> None:
+        params = {
+            "name": row.name, "email": row.email, "password_hash": row.password_hash,
+            "groups": json.dumps(list(row.groups)), "created": ts(row.created),
+        }  # fmt: skip
+        await self._write(lambda c: c.execute(Q["upsert_user"], params))
+
+    async def get_user(self, name: str) -> UserRow | None:
+        r = await self._one("get_user", name=name)
+        return None if r is None else _user(r)
+
+    async def list_users(self) -> list[UserRow]:
+        return [_user(r) for r in await self._all("list_users")]
+
+    async def delete_user(self, name: str) -> bool:
+        return bool(await self._write(lambda c: c.execute(Q["delete_user"], {"name": name}).rowcount))
+
+    async def put_session(self, row: SessionRow, *, replaces: str | None = None) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            if replaces is not None:
+                c.execute(Q["delete_session"], {"id_hash": replaces})
+            c.execute(
+                Q["insert_session"],
+                {
+                    "id_hash": row.id_hash, "user_name": row.user, "csrf": row.csrf,
+                    "created": ts(row.created), "expires": ts(row.expires),
+                },
+            )  # fmt: skip
+
+        await self._write(tx)
+
+    async def get_session(self, id_hash: str) -> SessionRow | None:
+        r = await self._one("get_session", id_hash=id_hash)
+        if r is None:
+            return None
+        return SessionRow(r["id_hash"], r["user_name"], r["csrf"], _dt(r["created"]), _dt(r["expires"]))
+
+    async def delete_session(self, id_hash: str) -> None:
+        await self._write(lambda c: c.execute(Q["delete_session"], {"id_hash": id_hash}))
+
+    async def add_login_failure(self, key: str, at: datetime, since: datetime) -> int:
+        def tx(c: sqlite3.Connection) -> int:
+            c.execute(Q["insert_login_failure"], {"key": key, "at": ts(at)})
+            c.execute(Q["prune_login_failures"], {"key": key, "since": ts(since)})
+            return int(c.execute(Q["count_login_failures"], {"key": key, "since": ts(since)}).fetchone()[0])
+
+        return await self._write(tx)
+
+    async def count_login_failures(self, key: str, since: datetime) -> int:
+        r = await self._one("count_login_failures", key=key, since=ts(since))
+        return 0 if r is None else int(r[0])
+
+    async def clear_login_failures(self, key: str) -> None:
+        await self._write(lambda c: c.execute(Q["clear_login_failures"], {"key": key}))
+
+    async def create_approval(self, row: ApprovalRow) -> ApprovalRow:
+        def tx(c: sqlite3.Connection) -> ApprovalRow:
+            params = {
+                "id": row.id, "execution_arn": row.execution_arn, "task_id": row.task_id,
+                "state_name": row.state_name, "token_hash": row.token_hash,
+                "approvers": json.dumps(list(row.approvers)), "subject": row.subject, "details": row.details,
+                "on_reject": row.on_reject, "reject_error": row.reject_error, "created": ts(row.created),
+                "deadline": ts(row.deadline),
+            }  # fmt: skip
+            if c.execute(Q["insert_approval"], params).rowcount:
+                return row
+            key = {"execution_arn": row.execution_arn, "task_id": row.task_id}
+            return _approval(c.execute(Q["approval_by_task"], key).fetchone())
+
+        return await self._write(tx)
+
+    async def get_approval(self, approval_id: str) -> ApprovalRow | None:
+        r = await self._one("get_approval", id=approval_id)
+        return None if r is None else _approval(r)
+
+    async def list_approvals(self, status: ApprovalStatus | None) -> list[ApprovalRow]:
+        return [_approval(r) for r in await self._all("list_approvals", status=status)]
+
+    async def decide_approval(
+        self, approval_id: str, status: ApprovalStatus, by: str, comment: str | None, at: datetime
+    ) -> tuple[ApprovalRow | None, bool]:
+        def tx(c: sqlite3.Connection) -> tuple[ApprovalRow | None, bool]:
+            params = {"id": approval_id, "status": status, "decided_by": by, "comment": comment}
+            won = bool(c.execute(Q["decide_approval"], {**params, "decided_at": ts(at)}).rowcount)
+            r = c.execute(Q["get_approval"], {"id": approval_id}).fetchone()
+            return (None if r is None else _approval(r)), won
+
+        return await self._write(tx)
 
 
 def _machine_params(row: StateMachineRow) -> dict[str, Any]:

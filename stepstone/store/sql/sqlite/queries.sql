@@ -163,6 +163,65 @@ DELETE FROM tags WHERE resource_arn = :arn;
 -- name: list_tags
 SELECT key, value FROM tags WHERE resource_arn = :arn ORDER BY key;
 
+-- approvals: users, web sessions, sign-in failures, approval requests
+
+-- name: upsert_user
+INSERT INTO users (name, email, password_hash, groups, created)
+VALUES (:name, :email, :password_hash, :groups, :created)
+ON CONFLICT (name) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash,
+    groups = excluded.groups;
+
+-- name: get_user
+SELECT * FROM users WHERE name = :name;
+
+-- name: list_users
+SELECT * FROM users ORDER BY name;
+
+-- name: delete_user
+DELETE FROM users WHERE name = :name;
+
+-- name: insert_session
+INSERT INTO web_sessions (id_hash, user_name, csrf, created, expires)
+VALUES (:id_hash, :user_name, :csrf, :created, :expires);
+
+-- name: get_session
+SELECT * FROM web_sessions WHERE id_hash = :id_hash;
+
+-- name: delete_session
+DELETE FROM web_sessions WHERE id_hash = :id_hash;
+
+-- name: insert_login_failure
+INSERT INTO login_failures (key, at) VALUES (:key, :at);
+
+-- name: prune_login_failures
+DELETE FROM login_failures WHERE key = :key AND at < :since;
+
+-- name: count_login_failures
+SELECT count(*) FROM login_failures WHERE key = :key AND at >= :since;
+
+-- name: clear_login_failures
+DELETE FROM login_failures WHERE key = :key;
+
+-- name: insert_approval
+INSERT INTO approvals (id, execution_arn, task_id, state_name, token_hash, approvers, subject, details,
+    on_reject, reject_error, created, deadline)
+VALUES (:id, :execution_arn, :task_id, :state_name, :token_hash, :approvers, :subject, :details,
+    :on_reject, :reject_error, :created, :deadline)
+ON CONFLICT (execution_arn, task_id) DO NOTHING;
+
+-- name: get_approval
+SELECT * FROM approvals WHERE id = :id;
+
+-- name: approval_by_task
+SELECT * FROM approvals WHERE execution_arn = :execution_arn AND task_id = :task_id;
+
+-- name: list_approvals
+SELECT * FROM approvals WHERE (:status IS NULL OR status = :status) ORDER BY created, id;
+
+-- name: decide_approval
+UPDATE approvals SET status = :status, decided_by = :decided_by, comment = :comment, decided_at = :decided_at
+WHERE id = :id AND status = 'pending';
+
 -- name: insert_access_key
 INSERT INTO access_keys (key_id, name, salt, allow, state_machines, created, revoked)
 VALUES (:key_id, :name, :salt, :allow, :state_machines, :created, :revoked);
