@@ -58,6 +58,7 @@ InvalidSignatureException = _error(
     "InvalidSignatureException",
     "The request signature we calculated does not match the signature you provided.",
 )
+IncompleteSignatureException = _error("IncompleteSignatureException", "The request signature is incomplete.")
 MissingAuthenticationTokenException = _error(
     "MissingAuthenticationTokenException", "Missing Authentication Token", 403
 )
