@@ -12,17 +12,26 @@ result for a closed task is TaskTimedOut, saying it was already completed.
 from __future__ import annotations
 
 from stepstone.service.activities import ActivityOperations
+from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
 from stepstone.service.callbacks import CallbackOperations
 from stepstone.service.executions import ExecutionOperations
 from stepstone.service.machines import MachineOperations
 from stepstone.service.tags import TagOperations
 from stepstone.service.tasks import TaskViews
+from stepstone.service.users import UserOperations
 
 __all__ = ["MAX_PAYLOAD", "Service", "ServiceBase", "now_or"]
 
 
 class Service(
-    MachineOperations, ExecutionOperations, ActivityOperations, CallbackOperations, TagOperations, TaskViews
+    ApprovalOperations,
+    UserOperations,
+    MachineOperations,
+    ExecutionOperations,
+    ActivityOperations,
+    CallbackOperations,
+    TagOperations,
+    TaskViews,
 ):
     """Every operation of the API over one store and one runtime worker."""

@@ -127,7 +127,8 @@ def _task(r: sqlite3.Row) -> TaskRow:
 
 
 def _user(r: sqlite3.Row) -> UserRow:
-    return UserRow(r["name"], r["email"], r["password_hash"], tuple(json.loads(r["groups"])), _dt(r["created"]))
+    groups = tuple(json.loads(r["groups"]))
+    return UserRow(r["name"], r["email"], r["password_hash"], groups, _dt(r["created"]))
 
 
 def _approval(r: sqlite3.Row) -> ApprovalRow:

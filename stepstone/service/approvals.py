@@ -1,0 +1,168 @@
+"""Approval requests as the approval pages see them, and the decision that completes the task.
+
+    ApprovalNotFound    404  no request with this id
+    NotAnApprover       403  the viewer is signed in but is not one of the request's approvers
+    AlreadyDecided      409  someone decided first (the message says who); nothing changes
+    ApprovalClosed      409  the workflow no longer waits (the task timed out, failed or was stopped)
+    DeadlinePassed      409  the request's Deadline is over
+
+A viewer who is not signed in learns only that the request exists. A decision is recorded first
+(first decision wins, atomically in the store), then completes the task through the same path as
+SendTaskSuccess / SendTaskFailure, with the token minted again from the execution and task id and
+checked against the hash the request holds. Output: {"approved", "approvedBy", "comment", "decidedAt"};
+a rejection either succeeds with approved: false or fails with the request's RejectError.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from stepstone import errors as E
+from stepstone.engine.tokens import token_hash
+from stepstone.errors import ServiceError
+from stepstone.integrations.approvals import GROUP_PREFIX
+from stepstone.service.callbacks import CallbackOperations
+from stepstone.service.users import SignInRequired, Viewer
+from stepstone.store.approvals import ApprovalRow, ApprovalStatus
+
+__all__ = [
+    "AlreadyDecided",
+    "ApprovalClosed",
+    "ApprovalNotFound",
+    "ApprovalOperations",
+    "ApprovalView",
+    "DeadlinePassed",
+    "NotAnApprover",
+    "is_approver",
+]
+
+log = logging.getLogger("stepstone.approvals")
+
+
+class ApprovalNotFound(ServiceError):
+    """There is no such approval request."""
+
+    code, status = "ApprovalNotFound", 404
+
+
+class NotAnApprover(ServiceError):
+    """You are not an approver of this request."""
+
+    code, status = "NotAnApprover", 403
+
+
+class AlreadyDecided(ServiceError):
+    """This request has already been decided."""
+
+    code, status = "AlreadyDecided", 409
+
+
+class ApprovalClosed(ServiceError):
+    """The workflow no longer waits for this approval."""
+
+    code, status = "ApprovalClosed", 409
+
+
+class DeadlinePassed(ServiceError):
+    """The deadline of this request has passed."""
+
+    code, status = "DeadlinePassed", 409
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalView:
+    """What a page may show: `request` only to an approver; otherwise just that the request exists."""
+
+    approval_id: str
+    request: ApprovalRow | None = None
+    details: Any = None
+    open: bool = False  # the task still waits for a decision
+
+
+def is_approver(row: ApprovalRow, viewer: Viewer) -> bool:
+    """Whether the viewer is listed by name, by e-mail address or through one of their groups."""
+    for entry in row.approvers:
+        if entry.startswith(GROUP_PREFIX):
+            if entry.removeprefix(GROUP_PREFIX) in viewer.groups:
+                return True
+        elif entry == viewer.name or (viewer.email is not None and entry.lower() == viewer.email.lower()):
+            return True
+    return False
+
+
+def decision_output(row: ApprovalRow) -> dict[str, Any]:
+    decided = row.decided_at.isoformat().replace("+00:00", "Z") if row.decided_at else None
+    return {
+        "approved": row.status == "approved",
+        "approvedBy": row.decided_by,
+        "comment": row.comment or "",
+        "decidedAt": decided,
+    }
+
+
+class ApprovalOperations(CallbackOperations):
+    """The approval pages' operations; decisions complete tasks through the callback path."""
+
+    async def approval(self, approval_id: str, viewer: Viewer | None) -> ApprovalView:
+        """The request as `viewer` may see it: existence only until signed in as one of its approvers."""
+        row = await self.store.get_approval(approval_id)
+        if row is None:
+            raise ApprovalNotFound()
+        if viewer is None:
+            return ApprovalView(approval_id)
+        if not is_approver(row, viewer):
+            raise NotAnApprover()
+        task = await self.store.get_task(row.execution_arn, row.task_id)
+        is_open = task is not None and task.status == "open" and row.status == "pending"
+        return ApprovalView(approval_id, row, json.loads(row.details), is_open)
+
+    async def approvals_for(self, viewer: Viewer) -> list[ApprovalRow]:
+        """The pending requests this viewer may decide."""
+        return [row for row in await self.store.list_approvals("pending") if is_approver(row, viewer)]
+
+    async def decide_approval(
+        self, approval_id: str, viewer: Viewer | None, *, approve: bool, comment: str = ""
+    ) -> ApprovalRow:
+        """Record the viewer's decision and complete the task; the first decision wins."""
+        if viewer is None:
+            raise SignInRequired()
+        view = await self.approval(approval_id, viewer)
+        row = view.request
+        assert row is not None
+        if row.status != "pending":
+            raise AlreadyDecided(f"This request was already {row.status} by {row.decided_by}.")
+        now = self.clock.now()
+        if row.deadline is not None and now > row.deadline:
+            raise DeadlinePassed()
+        if not view.open:
+            raise ApprovalClosed()
+        token = self.keys.mint(row.execution_arn, row.task_id)
+        if token_hash(token) != row.token_hash:  # the signing key rotated since the task started
+            raise ApprovalClosed("The request can no longer be decided here: the token keys have changed.")
+        status: ApprovalStatus = "approved" if approve else "rejected"
+        decided, won = await self.store.decide_approval(approval_id, status, viewer.name, comment[:2000], now)
+        assert decided is not None
+        if not won:
+            raise AlreadyDecided(f"This request was already {decided.status} by {decided.decided_by}.")
+        await self._complete(decided, token)
+        await self._audit_decision(decided)
+        return decided
+
+    async def _complete(self, row: ApprovalRow, token: str) -> None:
+        output = decision_output(row)
+        try:
+            if row.status == "approved" or row.on_reject == "succeed":
+                await self.send_task_success({"taskToken": token, "output": json.dumps(output)})
+            else:
+                cause = json.dumps(output)
+                await self.send_task_failure({"taskToken": token, "error": row.reject_error, "cause": cause})
+        except (E.TaskTimedOut, E.InvalidToken) as exc:  # the task closed between our check and now
+            log.warning("approval %s decided but its task had closed: %s", row.id, exc.message)
+            raise ApprovalClosed() from exc
+
+    async def _audit_decision(self, row: ApprovalRow) -> None:
+        """The one place an approval decision is reported to the audit log."""
+        log.info("approval %s %s by %s (%s)", row.id, row.status, row.decided_by, row.execution_arn)
