@@ -11,18 +11,28 @@ import pytest
 
 from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
+from stepstone.store.postgres import PostgresStore
 from stepstone.store.sqlite import SqliteStore
 
 StoreRunner = Callable[[Callable[[Store], Awaitable[Any]]], Any]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def make_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A fresh store of the kind; PostgreSQL gets a database of its own (the `pg_dsn` fixture)."""
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "sqlite":
+        return SqliteStore(tmp_path / "s.db")
+    return PostgresStore(request.getfixturevalue("pg_dsn"))
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def with_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreRunner]:
     """Runs `body(store)` on a fresh, opened store of the parametrised kind, then closes it."""
 
     def run(body: Callable[[Store], Awaitable[Any]]) -> Any:
         async def main() -> Any:
-            store: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
+            store = make_store(request.param, request, tmp_path)
             await store.open()
             try:
                 return await body(store)

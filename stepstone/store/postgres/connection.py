@@ -1,0 +1,116 @@
+"""The PostgreSQL plumbing: a connection pool, one-transaction helpers, and the LISTEN loop.
+
+Every store method borrows a pooled connection for one transaction. Wake-ups travel on one
+channel (`stepstone`): `pg_notify` inside a transaction is delivered only if it commits, so a node
+is never woken for work that did not happen. One extra connection per node listens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import psycopg
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from stepstone.store.postgres.schema import load_queries
+
+log = logging.getLogger("stepstone.store.postgres")
+CHANNEL = "stepstone"
+Q: dict[str, bytes] = {name: sql.encode() for name, sql in load_queries().items()}
+
+Conn = psycopg.AsyncConnection[DictRow]
+Listener = Callable[[str], None]
+
+
+def is_postgres_dsn(text: str) -> bool:
+    """Whether a `--db` value names a PostgreSQL database rather than a SQLite file."""
+    return text.startswith(("postgresql://", "postgres://"))
+
+
+class Database:
+    """A pool of connections to one database (UTC sessions, rows as dicts)."""
+
+    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 10) -> None:
+        self.dsn = dsn
+        self.pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            kwargs={"row_factory": dict_row, "options": "-c timezone=UTC"},
+            connection_class=psycopg.AsyncConnection[DictRow],
+            name="stepstone",
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True, timeout=30)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """One transaction on a pooled connection: committed on exit, rolled back on error."""
+        async with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    async def one(self, query: str, **params: Any) -> DictRow | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(Q[query], params)
+            return await cur.fetchone()
+
+    async def all(self, query: str, **params: Any) -> list[DictRow]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(Q[query], params)
+            return await cur.fetchall()
+
+
+async def notify(conn: Conn, key: str) -> None:
+    """Queue a wake-up for every node; delivered when (and only if) the transaction commits."""
+    await conn.execute(Q["notify"], {"key": key})
+
+
+class NotificationListener:
+    """LISTEN on the channel and hand each payload to `on_notify`; reconnects with a back-off.
+
+    After a (re)connect it calls `on_notify("work")` once: notifications sent while it was away are
+    lost, so the node looks for work itself.
+    """
+
+    def __init__(self, dsn: str, on_notify: Listener) -> None:
+        self.dsn = dsn
+        self.on_notify = on_notify
+        self._task: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="stepstone-pg-listen")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    delay = 0.1
+                    self.on_notify("work")
+                    async for note in conn.notifies():
+                        self.on_notify(note.payload)
+            except psycopg.Error as exc:
+                self.listening.clear()
+                log.warning("LISTEN connection lost (%s); reconnecting in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

@@ -1,0 +1,209 @@
+-- Named queries of the PostgreSQL store. Each starts with `-- name: <name>`; parameters are %(named)s.
+-- Work is claimed with FOR UPDATE SKIP LOCKED and leased (lease_owner, lease_until on the database
+-- clock), so many nodes share one database, no two take the same work, and a dead node's work comes
+-- back when its lease runs out.
+
+-- name: insert_state_machine
+INSERT INTO state_machines (arn, name, type, role_arn, definition, revision_id, description, status, created, updated)
+VALUES (%(arn)s, %(name)s, %(type)s, %(role_arn)s, %(definition)s, %(revision_id)s, %(description)s, %(status)s,
+    %(created)s, %(updated)s)
+ON CONFLICT (arn) DO NOTHING;
+
+-- name: insert_definition
+INSERT INTO state_machine_versions (arn, revision_id, definition) VALUES (%(arn)s, %(revision_id)s, %(definition)s)
+ON CONFLICT (arn, revision_id) DO NOTHING;
+
+-- name: get_state_machine
+SELECT * FROM state_machines WHERE arn = %(arn)s;
+
+-- name: list_state_machines
+SELECT * FROM state_machines ORDER BY created, arn;
+
+-- name: update_state_machine
+UPDATE state_machines SET role_arn = %(role_arn)s, definition = %(definition)s, revision_id = %(revision_id)s,
+    description = %(description)s, updated = %(updated)s, status = %(status)s
+WHERE arn = %(arn)s;
+
+-- name: delete_state_machine
+DELETE FROM state_machines WHERE arn = %(arn)s;
+
+-- name: get_definition
+SELECT definition FROM state_machine_versions WHERE arn = %(arn)s AND revision_id = %(revision_id)s;
+
+-- name: insert_execution
+INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date)
+VALUES (%(arn)s, %(state_machine_arn)s, %(name)s, %(revision_id)s, %(status)s, %(input)s, %(start_date)s)
+ON CONFLICT (arn) DO NOTHING;
+
+-- name: get_execution
+SELECT * FROM executions WHERE arn = %(arn)s;
+
+-- name: list_executions
+SELECT * FROM executions
+WHERE state_machine_arn = %(state_machine_arn)s AND (%(status)s::text IS NULL OR status = %(status)s::text)
+  AND (%(after_start)s::timestamptz IS NULL OR start_date < %(after_start)s::timestamptz
+       OR (start_date = %(after_start)s::timestamptz AND arn < %(after_arn)s::text))
+ORDER BY start_date DESC, arn DESC
+LIMIT %(limit)s;
+
+-- name: history_forward
+SELECT id, timestamp, body FROM history_events
+WHERE execution_arn = %(arn)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: history_reverse
+SELECT id, timestamp, body FROM history_events
+WHERE execution_arn = %(arn)s AND (%(after)s = 0 OR id < %(after)s) ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: redrive_execution
+UPDATE executions SET status = 'RUNNING', stop_date = NULL, output = NULL, error = NULL, cause = NULL,
+    redrive_count = redrive_count + 1, redrive_date = %(now)s, version = version + 1
+WHERE arn = %(arn)s AND version = %(expected_version)s;
+
+-- name: enqueue
+INSERT INTO inbox (execution_arn, event) VALUES (%(execution_arn)s, %(event)s) RETURNING id;
+
+-- name: notify
+SELECT pg_notify('stepstone', %(key)s);
+
+-- name: claim_executions
+-- Lease the executions that have queued work and no live lease held by another node.
+WITH candidates AS (
+    SELECT e.arn FROM executions e
+    JOIN (SELECT execution_arn, min(id) AS first FROM inbox GROUP BY execution_arn) w ON w.execution_arn = e.arn
+    WHERE e.lease_owner IS NULL OR e.lease_owner = %(owner)s OR e.lease_until < now()
+    ORDER BY w.first
+    LIMIT %(limit)s
+    FOR UPDATE OF e SKIP LOCKED
+)
+UPDATE executions e SET lease_owner = %(owner)s, lease_until = now() + make_interval(secs => %(lease)s)
+FROM candidates c WHERE e.arn = c.arn
+RETURNING e.arn;
+
+-- name: release_execution
+UPDATE executions SET lease_owner = NULL, lease_until = NULL
+WHERE arn = %(arn)s AND lease_owner = %(owner)s
+  AND NOT EXISTS (SELECT 1 FROM inbox WHERE execution_arn = %(arn)s);
+
+-- name: next_inbox
+SELECT id, execution_arn, event FROM inbox WHERE execution_arn = %(execution_arn)s ORDER BY id LIMIT 1;
+
+-- name: consume_inbox
+DELETE FROM inbox WHERE id = %(id)s;
+
+-- name: apply_transition
+UPDATE executions SET state = %(state)s, status = %(status)s, output = %(output)s, error = %(error)s,
+    cause = %(cause)s, stop_date = %(stop_date)s, version = version + 1,
+    next_event_id = next_event_id + %(event_count)s
+WHERE arn = %(arn)s AND version = %(expected_version)s;
+
+-- name: insert_history
+INSERT INTO history_events (execution_arn, id, timestamp, body)
+VALUES (%(execution_arn)s, %(id)s, %(timestamp)s, %(body)s);
+
+-- name: insert_outbox
+INSERT INTO outbox (execution_arn, command, lease_owner, lease_until)
+VALUES (%(execution_arn)s, %(command)s, %(owner)s, now() + make_interval(secs => %(lease)s));
+
+-- name: arm_timer
+INSERT INTO timers (execution_arn, timer_id, due) VALUES (%(execution_arn)s, %(timer_id)s, %(due)s)
+ON CONFLICT (execution_arn, timer_id) DO UPDATE SET due = excluded.due;
+
+-- name: cancel_timer
+DELETE FROM timers WHERE execution_arn = %(execution_arn)s AND timer_id = %(timer_id)s;
+
+-- name: claim_due_timers
+-- A fired timer is deleted by the one node that locked it; the others skip it.
+DELETE FROM timers t USING (
+    SELECT execution_arn, timer_id FROM timers WHERE due <= %(now)s
+    ORDER BY due, execution_arn, timer_id LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+) d
+WHERE t.execution_arn = d.execution_arn AND t.timer_id = d.timer_id
+RETURNING t.execution_arn, t.timer_id;
+
+-- name: next_timer_due
+SELECT min(due) AS due FROM timers;
+
+-- name: claim_outbox
+-- Commands nobody holds (or whose holder's lease ran out) are leased to this node.
+UPDATE outbox o SET lease_owner = %(owner)s, lease_until = now() + make_interval(secs => %(lease)s)
+FROM (
+    SELECT id FROM outbox
+    WHERE lease_owner IS NULL OR lease_owner = %(owner)s OR lease_until < now()
+    ORDER BY id LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+) c
+WHERE o.id = c.id
+RETURNING o.id, o.execution_arn, o.command;
+
+-- name: delete_outbox
+DELETE FROM outbox WHERE id = %(id)s RETURNING execution_arn;
+
+-- name: insert_task
+INSERT INTO tasks (execution_arn, task_id, state_name, resource, since, token_hash, timeout_at,
+    heartbeat_seconds, heartbeat_at, status)
+VALUES (%(execution_arn)s, %(task_id)s, %(state_name)s, %(resource)s, %(since)s, %(token_hash)s, %(timeout_at)s,
+    %(heartbeat_seconds)s, %(heartbeat_at)s, 'open')
+ON CONFLICT (execution_arn, task_id) DO NOTHING;
+
+-- name: close_task
+UPDATE tasks SET status = 'closed', closed = %(closed)s
+WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s AND status = 'open';
+
+-- name: dequeue_task_activities
+DELETE FROM activity_tasks WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s;
+
+-- name: get_task
+SELECT * FROM tasks WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s;
+
+-- name: task_by_hash
+SELECT * FROM tasks WHERE token_hash = %(token_hash)s;
+
+-- name: list_tasks
+SELECT * FROM tasks
+WHERE (%(execution_arn)s::text IS NULL OR execution_arn = %(execution_arn)s::text)
+  AND (%(status)s::text IS NULL OR status = %(status)s::text)
+ORDER BY since, execution_arn, task_id;
+
+-- name: close_task_by_callback
+UPDATE tasks SET status = 'closed', result = %(result)s, closed = %(closed)s
+WHERE token_hash = %(token_hash)s AND status = 'open'
+RETURNING *;
+
+-- name: heartbeat_task
+UPDATE tasks SET heartbeat_at = %(heartbeat_at)s WHERE token_hash = %(token_hash)s AND status = 'open';
+
+-- name: insert_activity
+INSERT INTO activities (arn, name, created) VALUES (%(arn)s, %(name)s, %(created)s) ON CONFLICT (arn) DO NOTHING;
+
+-- name: get_activity
+SELECT * FROM activities WHERE arn = %(arn)s;
+
+-- name: list_activities
+SELECT * FROM activities ORDER BY created, arn;
+
+-- name: delete_activity
+DELETE FROM activities WHERE arn = %(arn)s;
+
+-- name: insert_activity_task
+INSERT INTO activity_tasks (activity_arn, execution_arn, task_id, input)
+VALUES (%(activity_arn)s, %(execution_arn)s, %(task_id)s, %(input)s);
+
+-- name: claim_activity_task
+DELETE FROM activity_tasks WHERE id = (
+    SELECT id FROM activity_tasks WHERE activity_arn = %(activity_arn)s ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+)
+RETURNING *;
+
+-- name: upsert_tag
+INSERT INTO tags (resource_arn, key, value) VALUES (%(arn)s, %(key)s, %(value)s)
+ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value;
+
+-- name: delete_tag
+DELETE FROM tags WHERE resource_arn = %(arn)s AND key = %(key)s;
+
+-- name: delete_tags
+DELETE FROM tags WHERE resource_arn = %(arn)s;
+
+-- name: list_tags
+SELECT key, value FROM tags WHERE resource_arn = %(arn)s ORDER BY key;
