@@ -182,6 +182,7 @@ class ApiApp:
                 tuple(headers),
                 raw,
                 route.operation if route is not None else None,
+                scope["client"][0] if scope.get("client") else None,
             )
         )
         if route is None:

@@ -35,6 +35,7 @@ class ApiRequest:
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
     operation: str | None  # None when the target names no known operation
+    client: str | None = None  # the client's address (after a trusted proxy's X-Forwarded-For)
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of header `name` (lower-case), or None."""
