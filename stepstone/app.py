@@ -17,6 +17,8 @@ from stepstone.engine.tokens import KeyRing
 from stepstone.errors import ServiceError
 from stepstone.integrations.base import Registry
 from stepstone.integrations.functions import FunctionIntegration
+from stepstone.integrations.http import HttpIntegration
+from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import SystemClock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
@@ -51,6 +53,9 @@ def build(config: Config) -> Server:
     clock = SystemClock()
     worker = Worker(store, registry, keys, clock=clock)
     service = Service(store, worker, keys, clock, region=config.region, account=config.account)
+    # Nested executions start and stop children through the service, like StartExecution does.
+    NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
+    HttpIntegration().register_into(registry)
     return Server(config, store, worker, service, make_app(service))
 
 
