@@ -12,6 +12,7 @@ from pathlib import Path
 
 from stepstone.api import make_app
 from stepstone.api.app import ApiApp
+from stepstone.api.auth import allow_all
 from stepstone.config import Config, load_token_keys
 from stepstone.engine.tokens import KeyRing
 from stepstone.errors import ServiceError
@@ -25,6 +26,7 @@ from stepstone.service import Service
 from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
 from stepstone.store.sqlite import SqliteStore
+from stepstone.web.console import ConsoleApp, ConsoleSettings
 
 log = logging.getLogger("stepstone.app")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -56,7 +58,13 @@ def build(config: Config) -> Server:
     # Nested executions start and stop children through the service, like StartExecution does.
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
     HttpIntegration().register_into(registry)
-    return Server(config, store, worker, service, make_app(service))
+    api = make_app(service)
+    # The console is as open as the API: once the API requires credentials, so does the console.
+    api.mount(
+        "/console",
+        ConsoleApp(service, settings=ConsoleSettings(require_sign_in=api.authenticator is not allow_all)),
+    )
+    return Server(config, store, worker, service, api)
 
 
 async def load_examples(service: Service, folder: Path = EXAMPLES) -> int:
