@@ -38,6 +38,8 @@ class Config:
     region: str = REGION
     account: str = ACCOUNT
     data_dir: Path | None = None
+    insecure_no_auth: bool = False  # serve a non-loopback address without access keys (loudly)
+    invalid_token_limit: int = 10  # invalid task tokens per caller per 5 minutes before throttling
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
