@@ -38,6 +38,7 @@ from stepstone.runtime.codec import (
     encode_history_event,
     encode_invoke,
 )
+from stepstone.runtime.followups import cancellable, carry_out, decode_followup, encode_cancel, encode_report
 from stepstone.runtime.signals import Signals
 from stepstone.store.base import (
     ActivityTaskRow,
@@ -205,7 +206,8 @@ class Worker:
         now = self.clock.now()
         event = decode_event(inbox.event)
         before = ExecutionState.from_json(json.loads(row.state)) if row.state else None
-        previously_open = set(before.open_tasks) if before is not None else set()  # decide mutates `before`
+        # decide mutates `before`: keep what was open (task id -> resource) for the transition
+        open_before = {t: task.resource for t, task in before.open_tasks.items()} if before else {}
         try:
             program = await self._program(row)
             decision = decide(
@@ -221,7 +223,7 @@ class Worker:
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
             return False
         self._retry_at.pop(arn, None)
-        transition = self._transition(row, inbox, previously_open, decision, now)
+        transition = self._transition(row, inbox, open_before, decision, now)
         try:
             await self.store.commit_transition(transition)
         except StoreConflict:
@@ -244,7 +246,12 @@ class Worker:
         return True
 
     def _transition(
-        self, row: ExecutionRow, inbox: InboxRow, previously_open: set[str], decision: Decision, now: datetime
+        self,
+        row: ExecutionRow,
+        inbox: InboxRow,
+        open_before: dict[str, str],
+        decision: Decision,
+        now: datetime,
     ) -> Transition:
         state: ExecutionState = decision.state
         arn = row.arn
@@ -263,7 +270,10 @@ class Worker:
                 cancel_timers.append(command.timer_id)
             elif isinstance(command, CancelTask):
                 close.append(command.task_id)
-        close.extend(sorted(previously_open - set(state.open_tasks) - set(close)))
+                resource = open_before.get(command.task_id)
+                if resource is not None and cancellable(self.registry, resource):
+                    outbox.append(encode_cancel(resource, command.task_id))
+        close.extend(sorted(set(open_before) - set(state.open_tasks) - set(close)))
         first_id = row.next_event_id
         history = [
             HistoryRow(
@@ -272,6 +282,9 @@ class Worker:
             for i, event in enumerate(decision.history)
         ]
         terminal = state.status in TERMINAL
+        if terminal and row.status not in TERMINAL and state.info.parent is not None:
+            # a nested execution just closed and its parent's task waits: report in this same commit
+            outbox.append(encode_report(state.info.parent))
         return Transition(
             execution_arn=arn,
             expected_version=row.version,
@@ -325,6 +338,11 @@ class Worker:
                 del self._dispatching[key]
 
     async def _dispatch(self, row: OutboxRow) -> None:
+        followup = decode_followup(row.command)
+        if followup is not None:
+            if await carry_out(self.store, self.registry, row, followup):
+                self.wake()
+            return
         command, has_token = decode_invoke(row.command)
         if has_token:
             command = _with_token(command, self.keys.mint(row.execution_arn, command.task_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import uuid
 from typing import Any
 
@@ -26,7 +28,15 @@ class ExecutionOperations(ServiceBase):
         row = await self._start(request)
         return {"executionArn": row.arn, "startDate": row.start_date}
 
-    async def _start(self, request: dict[str, Any]) -> ExecutionRow:
+    async def start_nested(self, request: dict[str, Any], parent: str | None) -> ExecutionRow:
+        """StartExecution from a running execution's Task (`states:startExecution`).
+
+        `parent` links the child to the task waiting for it to end (`.sync`); a start repeated
+        with the same link (dispatch after a crash) finds the child it started, even closed.
+        """
+        return await self._start(request, parent)
+
+    async def _start(self, request: dict[str, Any], parent: str | None = None) -> ExecutionRow:
         machine = await self._machine(request["stateMachineArn"])
         name = self._name(request.get("name") or str(uuid.uuid4()))
         text = request.get("input") or "{}"
@@ -35,9 +45,13 @@ class ExecutionOperations(ServiceBase):
         arn = self._arn(kind, machine.name, name)
         now = self.clock.now()
         row = ExecutionRow(arn, machine.arn, name, machine.revision_id, "RUNNING", text, now)
-        info = ExecutionInfo(arn, name, machine.arn, machine.name, machine.role_arn or DEFAULT_ROLE)
+        info = ExecutionInfo(
+            arn, name, machine.arn, machine.name, machine.role_arn or DEFAULT_ROLE, parent=parent
+        )
         stored, created = await self.store.create_execution(row, encode_event(Start(value, info)))
         if not created:
+            if parent is not None and _parent_of(stored) == parent:
+                return stored
             # AWS: the same name and input while it runs is the same execution; anything else is a conflict
             if stored.status != "RUNNING" or stored.input != text:
                 raise E.ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
@@ -50,14 +64,18 @@ class ExecutionOperations(ServiceBase):
         if machine.type != "EXPRESS":
             raise E.StateMachineTypeNotSupported("This operation is only supported by EXPRESS state machines")
         row = await self._start(request)
-        while True:
+        while True:  # woken by the worker when the execution closes; the timeout is a safety net
             current = await self._execution(row.arn)
             if current.status in TERMINAL:
                 break
             await self.signals.wait(f"execution:{row.arn}", 1.0)
         out = self._describe_execution(current)
-        out.pop("redriveCount", None)
-        out.pop("redriveStatus", None)
+        for key in ("redriveCount", "redriveStatus", "redriveStatusReason", "redriveDate"):
+            out.pop(key, None)
+        # AWS bills Express executions by duration, rounded up to the next 100 ms, at 64 MB minimum.
+        elapsed = (current.stop_date or self.clock.now()) - current.start_date
+        billed = max(100, math.ceil(elapsed.total_seconds() * 10) * 100)
+        out["billingDetails"] = {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": billed}
         return out
 
     def _describe_execution(self, row: ExecutionRow) -> dict[str, Any]:
@@ -156,3 +174,11 @@ class ExecutionOperations(ServiceBase):
         if row.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
             raise E.ExecutionNotRedrivable(f"Execution with status {row.status} cannot be redriven")
         raise E.ExecutionNotRedrivable("Redrive is not supported by this engine yet")
+
+
+def _parent_of(row: ExecutionRow) -> str | None:
+    """The parent link an execution was started with (its state keeps it once it has started)."""
+    if row.state is None:
+        return None
+    parent = json.loads(row.state)["info"].get("parent")
+    return parent if isinstance(parent, str) else None

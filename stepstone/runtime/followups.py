@@ -1,0 +1,72 @@
+"""Outbox entries besides task invocations: what one execution's transition owes another party.
+
+    {"report": LINK}                        the execution closed and a parent task (LINK, a
+                                            `ParentLink`) waits for it: queue the result there
+    {"cancel": {"resource", "task_id"}}     a task was cancelled and its integration can release
+                                            what it started (a nested execution): ask it to
+
+Each is committed in the outbox of the transition that causes it, so it survives a crash and is
+carried out at least once; both are idempotent (`decide` ignores a result for a task that is no
+longer open; stopping an execution that already ended does nothing).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from stepstone.engine.events import Event, TaskFailed, TaskSucceeded
+from stepstone.integrations.base import Cancellable, Registry, UnknownResource
+from stepstone.integrations.states import ParentLink, child_result
+from stepstone.runtime.codec import dumps, encode_event
+from stepstone.store.base import OutboxRow, Store
+
+__all__ = ["cancellable", "carry_out", "decode_followup", "encode_cancel", "encode_report"]
+
+
+def encode_report(link: str) -> str:
+    return dumps({"report": link})
+
+
+def encode_cancel(resource: str, task_id: str) -> str:
+    return dumps({"cancel": {"resource": resource, "task_id": task_id}})
+
+
+def decode_followup(text: str) -> dict[str, Any] | None:
+    """The follow-up an outbox entry holds, or None when it is a task invocation."""
+    if not text.startswith(('{"report"', '{"cancel"')):
+        return None
+    raw: dict[str, Any] = json.loads(text)
+    return raw
+
+
+def cancellable(registry: Registry, resource: str) -> bool:
+    """Whether the integration behind `resource` wants to hear about a cancelled task."""
+    try:
+        return isinstance(registry.resolve(resource), Cancellable)
+    except UnknownResource:
+        return False
+
+
+async def carry_out(store: Store, registry: Registry, row: OutboxRow, followup: dict[str, Any]) -> bool:
+    """Do what the entry asks and forget it; True when an execution got new work (wake the worker)."""
+    queued = False
+    if "report" in followup:
+        link = ParentLink.decode(followup["report"])
+        child = await store.get_execution(row.execution_arn)
+        if child is not None:
+            result = child_result(child, link.pattern)
+            event: Event = (
+                TaskSucceeded(link.task_id, result.output)
+                if result.error is None
+                else TaskFailed(link.task_id, result.error, result.cause or "")
+            )
+            await store.enqueue(link.execution_arn, encode_event(event))
+            queued = True
+    else:
+        cancel = followup["cancel"]
+        integration = registry.resolve(cancel["resource"])
+        if isinstance(integration, Cancellable):
+            await integration.cancel(row.execution_arn, cancel["task_id"])
+    await store.complete_outbox(row.id, None)
+    return queued
