@@ -37,6 +37,7 @@ class Catcher:
     result_path: str | None = "$"
     output: JSON = None
     assign: JSON = None
+    has_output: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class State:
     output_path: str | None = "$"
     assign: JSON = None
     output: JSON = None  # JSONata `Output`
+    has_output: bool = False  # `"Output": null` is an output of null, not a missing field
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +79,24 @@ class TaskState(State):
     timeout_seconds_path: str | None = None
     heartbeat_seconds: float | None = None
     heartbeat_seconds_path: str | None = None
+    timeout_seconds_expression: str | None = None  # JSONata `{% ... %}` in TimeoutSeconds
+    heartbeat_seconds_expression: str | None = None
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ChoiceBranch:
-    """One entry of `Choices`: the rule as written (compiled by the engine) and where it leads."""
+    """One entry of `Choices`: the rule as written (compiled by the engine) and where it leads.
+
+    A rule may carry its own `Assign` and `Output`, used instead of the state's when the rule matches.
+    """
 
     rule: JSON
     next: str
+    assign: JSON = None
+    output: JSON = None
+    has_output: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +115,7 @@ class WaitState(State):
     timestamp: str | None = None
     seconds_path: str | None = None
     timestamp_path: str | None = None
+    seconds_expression: str | None = None  # JSONata `{% ... %}` in Seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,7 @@ class ParallelState(State):
 
     branches: tuple[Machine, ...] = ()
     parameters: JSON = None
+    arguments: JSON = None
     result_selector: JSON = None
     result_path: str | None = "$"
     retry: tuple[Retrier, ...] = ()
@@ -140,6 +152,8 @@ class MapState(State):
 
     processor: Machine | None = None
     items_path: str = "$"
+    items: JSON = None  # JSONata `Items`: an array or an expression
+    has_items: bool = False
     item_selector: JSON = None
     mode: str = "INLINE"
     max_concurrency: int = 0
@@ -148,6 +162,9 @@ class MapState(State):
     tolerated_failure_count_path: str | None = None
     tolerated_failure_percentage: float | None = None
     tolerated_failure_percentage_path: str | None = None
+    max_concurrency_expression: str | None = None
+    tolerated_failure_count_expression: str | None = None
+    tolerated_failure_percentage_expression: str | None = None
     result_selector: JSON = None
     result_path: str | None = "$"
     retry: tuple[Retrier, ...] = ()

@@ -91,6 +91,7 @@ def _common(name: str, raw: JSONObject, language: QueryLanguage) -> dict[str, An
         "output_path": raw.get("OutputPath", "$"),
         "assign": raw.get("Assign"),
         "output": raw.get("Output"),
+        "has_output": "Output" in raw,
     }
 
 
@@ -131,6 +132,7 @@ def _catch(raw: Any, pointer: str) -> tuple[Catcher, ...]:
                 result_path=item.get("ResultPath", "$"),
                 output=item.get("Output"),
                 assign=item.get("Assign"),
+                has_output="Output" in item,
             )
         )
     return tuple(out)
@@ -138,6 +140,11 @@ def _catch(raw: Any, pointer: str) -> tuple[Catcher, ...]:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _expression(value: Any) -> str | None:
+    """A JSONata `{% ... %}` string in a field that otherwise holds a number, else None."""
+    return value if isinstance(value, str) and value.startswith("{%") and value.endswith("%}") else None
 
 
 def _state(name: str, raw: Any, pointer: str, language: QueryLanguage) -> State:
@@ -167,6 +174,8 @@ def _state(name: str, raw: Any, pointer: str, language: QueryLanguage) -> State:
             timeout_seconds_path=raw.get("TimeoutSecondsPath"),
             heartbeat_seconds=_number(raw.get("HeartbeatSeconds")),
             heartbeat_seconds_path=raw.get("HeartbeatSecondsPath"),
+            timeout_seconds_expression=_expression(raw.get("TimeoutSeconds")),
+            heartbeat_seconds_expression=_expression(raw.get("HeartbeatSeconds")),
             retry=_retry(raw.get("Retry"), f"{pointer}/Retry"),
             catch=_catch(raw.get("Catch"), f"{pointer}/Catch"),
         )
@@ -174,7 +183,15 @@ def _state(name: str, raw: Any, pointer: str, language: QueryLanguage) -> State:
         choices = []
         for i, rule in enumerate(raw.get("Choices") or ()):
             rule = _obj(rule, f"{pointer}/Choices/{i}")
-            choices.append(ChoiceBranch(rule=rule, next=str(rule.get("Next", ""))))
+            choices.append(
+                ChoiceBranch(
+                    rule=rule,
+                    next=str(rule.get("Next", "")),
+                    assign=rule.get("Assign"),
+                    output=rule.get("Output"),
+                    has_output="Output" in rule,
+                )
+            )
         return ChoiceState(**common, choices=tuple(choices), default=raw.get("Default"))
     if kind == "Wait":
         return WaitState(
@@ -183,6 +200,7 @@ def _state(name: str, raw: Any, pointer: str, language: QueryLanguage) -> State:
             timestamp=raw.get("Timestamp"),
             seconds_path=raw.get("SecondsPath"),
             timestamp_path=raw.get("TimestampPath"),
+            seconds_expression=_expression(raw.get("Seconds")),
         )
     if kind == "Succeed":
         return SucceedState(**common)
@@ -203,6 +221,7 @@ def _state(name: str, raw: Any, pointer: str, language: QueryLanguage) -> State:
             **common,
             branches=branches,
             parameters=raw.get("Parameters"),
+            arguments=raw.get("Arguments"),
             result_selector=raw.get("ResultSelector"),
             result_path=raw.get("ResultPath", "$"),
             retry=_retry(raw.get("Retry"), f"{pointer}/Retry"),
@@ -224,6 +243,8 @@ def _map(common: dict[str, Any], raw: JSONObject, pointer: str, language: QueryL
         **common,
         processor=_machine(processor_raw, f"{pointer}/{field}", language),
         items_path=raw.get("ItemsPath", "$"),
+        items=raw.get("Items"),
+        has_items="Items" in raw,
         item_selector=raw.get("ItemSelector", raw.get("Parameters")),
         mode=str(config.get("Mode", "INLINE")),
         max_concurrency=int(max_concurrency) if isinstance(max_concurrency, int) else 0,
@@ -232,6 +253,9 @@ def _map(common: dict[str, Any], raw: JSONObject, pointer: str, language: QueryL
         tolerated_failure_count_path=raw.get("ToleratedFailureCountPath"),
         tolerated_failure_percentage=_number(percentage),
         tolerated_failure_percentage_path=raw.get("ToleratedFailurePercentagePath"),
+        max_concurrency_expression=_expression(max_concurrency),
+        tolerated_failure_count_expression=_expression(count),
+        tolerated_failure_percentage_expression=_expression(percentage),
         result_selector=raw.get("ResultSelector"),
         result_path=raw.get("ResultPath", "$"),
         retry=_retry(raw.get("Retry"), f"{pointer}/Retry"),

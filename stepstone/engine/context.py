@@ -23,8 +23,13 @@ def build_context(
     *,
     token: str | None = None,
     item: tuple[int, JSON] | None = None,
+    retry_count: bool = True,
 ) -> JSONObject:
-    """`$$` for `state_name` in `frame`: Execution, StateMachine, State, and Task/Map when they apply."""
+    """`$$` for `state_name` in `frame`: Execution, StateMachine, State, and Task/Map when they apply.
+
+    `State.RetryCount` is there only for the state types that can retry (AWS leaves it out of a
+    Pass state's context, for one).
+    """
     info = execution.info
     entered = frame.entered_at if frame.entered_at is not None else execution.start_time
     context: JSONObject = {
@@ -37,8 +42,10 @@ def build_context(
             "RedriveCount": info.redrive_count,
         },
         "StateMachine": {"Id": info.state_machine_arn, "Name": info.state_machine_name},
-        "State": {"EnteredTime": aws_timestamp(entered), "Name": state_name, "RetryCount": frame.retry_count},
+        "State": {"EnteredTime": aws_timestamp(entered), "Name": state_name},
     }
+    if retry_count:
+        context["State"]["RetryCount"] = frame.retry_count
     if token is not None:
         context["Task"] = {"Token": token}
     if item is not None:

@@ -1,8 +1,9 @@
 """Input and output processing of one state, one strategy per query language.
 
 A state's data flows `InputPath -> Parameters -> (work) -> ResultSelector -> ResultPath -> OutputPath`
-under JSONPath; JSONata replaces all of it with `Arguments` / `Output`. The interpreter only talks to
-the `StateIO` protocol, so a JSONata strategy slots in beside `JsonPathIO` without touching `decide`.
+under JSONPath; JSONata replaces all of it with `Arguments` / `Output` (`jsonata_io.JsonataIO`). The
+interpreter only talks to the `StateIO` protocol. Leaving a state also evaluates its `Assign`: both
+strategies answer `(output, assigned variables or None)`, computed from the variables as they were.
 
 Every method raises `AslFailure` whose cause is the detail only; the interpreter adds the
 "An error occurred while executing the state ..." prefix because only it knows the event ids.
@@ -17,6 +18,9 @@ from stepstone.asl.errors import RUNTIME, AslFailure
 from stepstone.asl.json import JSON
 from stepstone.asl.paths import Path, PathNotFound, ReferencePath, parse_path, parse_reference_path
 from stepstone.asl.template import Template, compile_template
+from stepstone.engine.variables import Assigned, JsonataAssign, JsonPathAssign
+
+Finished = tuple[JSON, Assigned | None]
 
 
 class StateIO(Protocol):
@@ -26,12 +30,12 @@ class StateIO(Protocol):
         """InputPath, then Parameters (or ItemSelector) when the state has them."""
         ...
 
-    def output(self, data: JSON, result: JSON, env: Env) -> JSON:
-        """ResultSelector, ResultPath (onto the raw `data`), then OutputPath."""
+    def finish(self, data: JSON, result: JSON, env: Env) -> Finished:
+        """The state's output from its raw input `data` and `result`, and what its Assign assigns."""
         ...
 
-    def caught(self, data: JSON, error_output: JSON, catcher: int, env: Env) -> JSON:
-        """The output of a state whose error the Catch entry number `catcher` handles."""
+    def caught(self, data: JSON, error_output: JSON, catcher: int, env: Env) -> Finished:
+        """The output (and assignments) of a state whose error Catch entry number `catcher` handles."""
         ...
 
 
@@ -57,6 +61,8 @@ class JsonPathIO:
     """The JSONPath strategy: the five classic fields, with fast paths for their defaults (`$`)."""
 
     __slots__ = (
+        "_assign",
+        "_catch_assigns",
         "_catch_paths",
         "_input_path",
         "_input_whole",
@@ -78,6 +84,8 @@ class JsonPathIO:
         result_path: str | None = "$",
         output_path: str | None = "$",
         catch_result_paths: tuple[str | None, ...] = (),
+        assign: JsonPathAssign | JsonataAssign | None = None,
+        catch_assigns: tuple[JsonPathAssign | JsonataAssign | None, ...] = (),
     ) -> None:
         self._input_whole = input_path == "$"
         self._input_path = None if self._input_whole else _path(input_path)
@@ -92,6 +100,9 @@ class JsonPathIO:
         self._output_whole = output_path == "$"
         self._output_path = None if self._output_whole else _path(output_path)
         self._catch_paths = tuple(_reference(p) for p in catch_result_paths)
+        assert not isinstance(assign, JsonataAssign)
+        self._assign = assign
+        self._catch_assigns = catch_assigns or (None,) * len(catch_result_paths)
 
     def effective_input(self, data: JSON, env: Env) -> JSON:
         if not self._input_whole:
@@ -100,15 +111,20 @@ class JsonPathIO:
             data = self._parameters.evaluate(data, env)
         return data
 
-    def output(self, data: JSON, result: JSON, env: Env) -> JSON:
+    def finish(self, data: JSON, result: JSON, env: Env) -> Finished:
         if self._result_selector is not None:
             result = self._result_selector.evaluate(result, env)
+        # JSONPath Assign reads the result after ResultSelector as `$` (the effective input for
+        # states without a result), before ResultPath merges it into the input.
+        assigned = None if self._assign is None else self._assign.evaluate(result, env)
         if not self._result_whole:
             result = data if self._result_path is None else self._result_path.set(data, result)
         if self._output_whole:
-            return result
-        return {} if self._output_path is None else select(self._output_path, result, env)
+            return result, assigned
+        return ({} if self._output_path is None else select(self._output_path, result, env)), assigned
 
-    def caught(self, data: JSON, error_output: JSON, catcher: int, env: Env) -> JSON:
+    def caught(self, data: JSON, error_output: JSON, catcher: int, env: Env) -> Finished:
+        assign = self._catch_assigns[catcher]
+        assigned = None if assign is None else assign.evaluate(error_output, env)
         path = self._catch_paths[catcher]
-        return data if path is None else path.set(data, error_output)
+        return (data if path is None else path.set(data, error_output)), assigned

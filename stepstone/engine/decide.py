@@ -39,6 +39,7 @@ from stepstone.engine.program import CompiledState, Program
 from stepstone.engine.retry import error_matches, retry_delay
 from stepstone.engine.state import ExecutionState, Frame, Timer, TimerKind
 from stepstone.engine.steps import STEPS
+from stepstone.engine.variables import Assigned, visible
 
 TokenMinter = Callable[[str, str], str]
 
@@ -48,6 +49,8 @@ ROOT_FRAME = "root"
 EXECUTION_TIMEOUT = "execution-timeout"
 
 _DETAILS: dict[str, str] = {}
+#: The state types whose Context object carries `State.RetryCount` (those that may have a Retry).
+_RETRYING = frozenset({"Task", "Parallel", "Map"})
 
 
 @dataclass(slots=True)
@@ -157,11 +160,14 @@ class Interpreter:
         item: tuple[int, JSON] | None = None,
     ) -> Env:
         context = (
-            build_context(self.state, frame, cs.name, token=token, item=item)
+            build_context(
+                self.state, frame, cs.name, token=token, item=item, retry_count=cs.kind in _RETRYING
+            )
             if cs.needs_context or token is not None or item is not None
             else None
         )
-        return Env(context, frame.variables, self.rng)
+        variables = frame.variables if frame.parent is None else visible(self.program, self.state, frame)
+        return Env(context, variables, self.rng)
 
     def arm(self, timer_id: str, kind: TimerKind, ref: str, due: datetime) -> None:
         self.state.timers[timer_id] = Timer(kind, ref, due)
@@ -285,10 +291,20 @@ class Interpreter:
             self.state.runnable.append(frame.fid)
 
     def transition(
-        self, frame: Frame, cs: CompiledState, output: JSON, next_state: str | None = None
+        self,
+        frame: Frame,
+        cs: CompiledState,
+        output: JSON,
+        next_state: str | None = None,
+        assigned: Assigned | None = None,
     ) -> bool:
-        """Leave `cs` with `output`: on to the next state (True) or the frame ends (False)."""
-        self.emit(cs.exited, {"name": cs.name, "output": output}, frame)
+        """Leave `cs` with `output` (committing `assigned` variables): on to the next state (True)
+        or the frame ends (False)."""
+        details: JSONObject = {"name": cs.name, "output": output}
+        if assigned is not None:
+            details["assignedVariables"] = assigned
+            frame.variables.update(assigned)
+        self.emit(cs.exited, details, frame)
         target = next_state if next_state is not None else cs.next
         if target is None:
             self.frame_done(frame, output)
@@ -319,13 +335,13 @@ class Interpreter:
                 if cause is not None:
                     error_output["Cause"] = cause
                 try:
-                    output = cs.io.caught(frame.input, error_output, index, self.env(frame, cs))
+                    output, assigned = cs.io.caught(frame.input, error_output, index, self.env(frame, cs))
                 except AslFailure as failure:
                     self.frame_failed(
                         frame, failure.error, state_cause(cs.name, frame.entered_id, failure.cause)
                     )
                     return False
-                return self.transition(frame, cs, output, catcher.next)
+                return self.transition(frame, cs, output, catcher.next, assigned)
         self.frame_failed(frame, error, cause)
         return False
 

@@ -16,6 +16,7 @@ from stepstone.asl.json import JSON
 from stepstone.asl.model import MapState
 from stepstone.asl.paths import ReferencePath, compact_json
 from stepstone.engine.dataflow import select
+from stepstone.engine.jsonata_io import states_binding
 from stepstone.engine.program import CompiledState
 from stepstone.engine.state import Fanout, Frame
 
@@ -33,8 +34,8 @@ def start_parallel(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     frame.waiting = "children"
     machines = run.program.machines
     for index, key in enumerate(cs.branches):
+        # Each branch gets a scope of its own; it reads the outer ones through `variables.visible`.
         child = Frame(f"p{started}.{index}", key, frame.fid, index, machines[key].start_at, data)
-        child.variables = frame.variables
         child.last_event = started
         run.state.frames[child.fid] = child
         fan.running.append(child.fid)
@@ -55,11 +56,44 @@ def _integer(path: ReferencePath, field: str, data: JSON, env: Env) -> int:
     return value
 
 
-def start_map(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
-    spec = cs.spec
-    assert isinstance(spec, MapState) and cs.items_path is not None
-    env = run.env(frame, cs)
-    data = cs.io.effective_input(frame.input, env)
+def _jsonata_number(
+    cs: CompiledState, field: str, fixed: float | None, states: JSON, env: Env
+) -> float | None:
+    expression = cs.expressions.get(field)
+    if expression is None:
+        return fixed
+    value = expression.evaluate(states, env, expected="number")
+    assert isinstance(value, int | float)
+    return value
+
+
+def _jsonata_map_settings(
+    cs: CompiledState, spec: MapState, data: JSON, env: Env
+) -> tuple[list[JSON], int, int | None, float | None]:
+    states = states_binding(data, env)
+    items_field = cs.expressions.get("Items")
+    items = data if items_field is None else items_field.evaluate(states, env, expected="array")
+    if not isinstance(items, list):
+        raise AslFailure(
+            errors.QUERY_EVALUATION_ERROR, f"Map state input must be an array but was: {compact_json(items)}"
+        )
+    concurrency = _jsonata_number(cs, "MaxConcurrency", spec.max_concurrency, states, env)
+    count = _jsonata_number(cs, "ToleratedFailureCount", spec.tolerated_failure_count, states, env)
+    percentage = _jsonata_number(
+        cs, "ToleratedFailurePercentage", spec.tolerated_failure_percentage, states, env
+    )
+    return (
+        items,
+        int(concurrency or 0),
+        None if count is None else int(count),
+        None if percentage is None else float(percentage),
+    )
+
+
+def _jsonpath_map_settings(
+    cs: CompiledState, spec: MapState, data: JSON, env: Env
+) -> tuple[list[JSON], int, int | None, float | None]:
+    assert cs.items_path is not None
     items = select(cs.items_path.path, data, env)
     if not isinstance(items, list):
         raise AslFailure(errors.RUNTIME, f"Map state input must be an array but was: {compact_json(items)}")
@@ -73,6 +107,16 @@ def start_map(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     if cs.tolerated_percentage_path is not None:
         value = select(cs.tolerated_percentage_path.path, data, env)
         percentage = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else -1.0
+    return items, concurrency, count, percentage
+
+
+def start_map(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
+    spec = cs.spec
+    assert isinstance(spec, MapState)
+    env = run.env(frame, cs)
+    data = cs.io.effective_input(frame.input, env)
+    settings = _jsonata_map_settings if cs.jsonata else _jsonpath_map_settings
+    items, concurrency, count, percentage = settings(cs, spec, data, env)
     if percentage is not None and not 0 <= percentage <= 100:
         raise AslFailure(errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
     run.emit("MapStateStarted", {"length": len(items)}, frame)
@@ -105,9 +149,12 @@ def _start_iterations(run: Interpreter, parent: Frame, cs: CompiledState) -> Non
         value = item
         if cs.item_selector is not None:
             value = cs.item_selector.evaluate(fan.selector_input, run.env(parent, cs, item=(index, item)))
+        elif cs.item_selector_value is not None:
+            env = run.env(parent, cs, item=(index, item))
+            states = states_binding(fan.selector_input, env)
+            value = cs.item_selector_value.evaluate(states, env.variables, env)
         started = run.emit("MapIterationStarted", {"name": cs.name, "index": index}, parent)
         child = Frame(f"m{started}", key, parent.fid, index, start_at, value)
-        child.variables = parent.variables
         child.last_event = started
         run.state.frames[child.fid] = child
         fan.running.append(child.fid)
@@ -120,8 +167,8 @@ def _finish(run: Interpreter, parent: Frame, cs: CompiledState) -> bool:
     parent.fan = None
     parent.waiting = None
     run.emit("ParallelStateSucceeded" if fan.kind == "parallel" else "MapStateSucceeded", None, parent)
-    output = cs.io.output(parent.input, fan.results, run.env(parent, cs))
-    return run.transition(parent, cs, output)
+    output, assigned = cs.io.finish(parent.input, fan.results, run.env(parent, cs))
+    return run.transition(parent, cs, output, None, assigned)
 
 
 def _guarded_finish(run: Interpreter, parent: Frame, cs: CompiledState) -> None:

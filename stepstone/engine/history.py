@@ -45,5 +45,10 @@ def to_aws(event: HistoryEvent) -> dict[str, Any]:
                 rendered[f"{data_field}Details"] = {"truncated": False}
         if "parameters" in rendered:
             rendered["parameters"] = _dumps(rendered["parameters"])
+        assigned = rendered.get("assignedVariables")
+        if isinstance(assigned, dict):
+            # AWS renders each assigned variable's value as JSON text.
+            rendered["assignedVariables"] = {name: _dumps(value) for name, value in assigned.items()}
+            rendered["assignedVariablesDetails"] = {"truncated": False}
         out[key] = rendered
     return out

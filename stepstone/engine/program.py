@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from stepstone.asl.choice import ChoiceRule, compile_rule
+from stepstone.asl.env import Env
+from stepstone.asl.intrinsics import is_intrinsic, parse_intrinsic
 from stepstone.asl.json import JSON, JSONObject
+from stepstone.asl.jsonata import CompiledValue, compile_value
 from stepstone.asl.model import (
     Catcher,
     ChoiceState,
@@ -28,11 +31,22 @@ from stepstone.asl.model import (
     WaitState,
 )
 from stepstone.asl.parse import parse_definition
-from stepstone.asl.paths import Path, ReferencePath, parse_path, parse_reference_path
+from stepstone.asl.paths import ReferencePath, parse_path, parse_reference_path
 from stepstone.asl.template import Template, compile_template
 from stepstone.asl.validate import check
 from stepstone.engine.commands import Pattern
 from stepstone.engine.dataflow import JsonPathIO, StateIO
+from stepstone.engine.jsonata_io import JsonataCondition, JsonataField, JsonataIO, optional_value
+from stepstone.engine.variables import compile_assign
+
+Rule = ChoiceRule | JsonataCondition
+
+
+class Evaluable(Protocol):
+    """A reference path or an intrinsic call: what ErrorPath and CausePath may hold."""
+
+    def evaluate(self, data: JSON, env: Env) -> JSON: ...
+
 
 ROOT = ""
 
@@ -77,7 +91,12 @@ def task_target(resource: str) -> TaskTarget:
 
 @dataclass(slots=True, eq=False)
 class CompiledState:
-    """One state ready to run. Fields a state type does not use keep their empty defaults."""
+    """One state ready to run. Fields a state type does not use keep their empty defaults.
+
+    `choices` pairs each rule with its target and, when the rule has its own Assign/Output, the
+    StateIO to leave through. `expressions` holds a JSONata state's expression-valued scalar fields
+    (TimeoutSeconds, Seconds, Timestamp, Items, MaxConcurrency, Error, ...) by field name.
+    """
 
     spec: State
     name: str
@@ -88,26 +107,29 @@ class CompiledState:
     entered: str
     exited: str
     needs_context: bool
+    jsonata: bool = False
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
     result: JSON = None
     has_result: bool = False
-    choices: tuple[tuple[ChoiceRule, str], ...] = ()
+    choices: tuple[tuple[Rule, str, StateIO | None], ...] = ()
     default: str | None = None
     seconds_path: ReferencePath | None = None
     timestamp_path: ReferencePath | None = None
-    error_path: Path | None = None
-    cause_path: Path | None = None
+    error_path: Evaluable | None = None
+    cause_path: Evaluable | None = None
     task: TaskTarget | None = None
     timeout_path: ReferencePath | None = None
     heartbeat_path: ReferencePath | None = None
     branches: tuple[str, ...] = ()
     items_path: ReferencePath | None = None
     item_selector: Template | None = None
+    item_selector_value: CompiledValue | None = None
     item_selector_context: bool = False
     max_concurrency_path: ReferencePath | None = None
     tolerated_count_path: ReferencePath | None = None
     tolerated_percentage_path: ReferencePath | None = None
+    expressions: dict[str, JsonataField] = field(default_factory=dict)
 
 
 @dataclass(slots=True, eq=False)
@@ -157,10 +179,37 @@ def _optional_ref(text: str | None) -> ReferencePath | None:
     return None if text is None else parse_reference_path(text)
 
 
-def _mentions_context(*values: object) -> bool:
-    # A cheap over-approximation: a template that never spells "$$" cannot read the context,
-    # so the interpreter skips building `$$` for it.
+def _reads_context(*values: object) -> bool:
+    # A cheap over-approximation: a field that never spells "$$" cannot read the context,
+    # so the interpreter skips building `$$` for the state.
     return any("$$" in json.dumps(v, default=repr) for v in values if v is not None)
+
+
+def _path_or_intrinsic(text: str | None) -> Evaluable | None:
+    """ErrorPath / CausePath: a reference path, or an intrinsic function such as States.Format."""
+    if text is None:
+        return None
+    if is_intrinsic(text):
+        return parse_intrinsic(text)
+    return parse_path(text)
+
+
+def _catch_assigns(spec: TaskState | ParallelState | MapState) -> tuple[Any, ...]:
+    return tuple(compile_assign(c.assign, "JSONPath") for c in spec.catch)
+
+
+def _jsonpath_io(spec: State, result_selector: JSON = None, parameters: JSON = None) -> JsonPathIO:
+    catch = getattr(spec, "catch", ())
+    return JsonPathIO(
+        input_path=spec.input_path,
+        parameters=parameters,
+        result_selector=result_selector,
+        result_path=getattr(spec, "result_path", "$"),
+        output_path=spec.output_path,
+        catch_result_paths=tuple(c.result_path for c in catch),
+        assign=compile_assign(spec.assign, "JSONPath"),
+        catch_assigns=tuple(compile_assign(c.assign, "JSONPath") for c in catch),
+    )
 
 
 def _compile_state(program: Program, spec: State, machine_key: str) -> CompiledState:
@@ -175,118 +224,149 @@ def _compile_state(program: Program, spec: State, machine_key: str) -> CompiledS
         "entered": entered,
         "exited": f"{kind}StateExited",
     }
-    if isinstance(spec, PassState):
-        io = JsonPathIO(
-            input_path=spec.input_path,
-            parameters=spec.parameters,
-            result_path=spec.result_path,
-            output_path=spec.output_path,
-        )
-        return CompiledState(
-            **base,
-            io=io,
-            needs_context=_mentions_context(spec.parameters),
-            result=spec.result,
-            has_result=spec.has_result,
-        )
+    if isinstance(spec, TaskState | ParallelState | MapState):
+        base["retry"] = spec.retry
+        base["catch"] = spec.catch
     if isinstance(spec, TaskState):
-        io = JsonPathIO(
-            input_path=spec.input_path,
-            parameters=spec.parameters,
-            result_selector=spec.result_selector,
-            result_path=spec.result_path,
-            output_path=spec.output_path,
-            catch_result_paths=tuple(c.result_path for c in spec.catch),
-        )
-        return CompiledState(
-            **base,
-            io=io,
-            needs_context=True,
-            retry=spec.retry,
-            catch=spec.catch,
-            task=task_target(spec.resource),
-            timeout_path=_optional_ref(spec.timeout_seconds_path),
-            heartbeat_path=_optional_ref(spec.heartbeat_seconds_path),
-        )
-    if isinstance(spec, ChoiceState):
-        io = JsonPathIO(input_path=spec.input_path, output_path=spec.output_path)
-        return CompiledState(
-            **base,
-            io=io,
-            needs_context=_mentions_context(spec.choices),
-            choices=tuple((compile_rule(c.rule), c.next) for c in spec.choices),
-            default=spec.default,
-        )
-    if isinstance(spec, WaitState):
-        io = JsonPathIO(input_path=spec.input_path, output_path=spec.output_path)
-        return CompiledState(
-            **base,
-            io=io,
-            needs_context=_mentions_context(spec.seconds_path, spec.timestamp_path),
-            seconds_path=_optional_ref(spec.seconds_path),
-            timestamp_path=_optional_ref(spec.timestamp_path),
-        )
-    if isinstance(spec, FailState):
-        return CompiledState(
-            **base,
-            io=JsonPathIO(),
-            needs_context=_mentions_context(spec.error_path, spec.cause_path),
-            error_path=None if spec.error_path is None else parse_path(spec.error_path),
-            cause_path=None if spec.cause_path is None else parse_path(spec.cause_path),
-        )
-    if isinstance(spec, ParallelState):
+        base["task"] = task_target(spec.resource)
+    elif isinstance(spec, ParallelState):
         keys = []
         for index, branch in enumerate(spec.branches):
             key = f"{machine_key}/{spec.name}#{index}"
             _compile_machine(program, branch, key)
             keys.append(key)
-        io = JsonPathIO(
-            input_path=spec.input_path,
-            parameters=spec.parameters,
-            result_selector=spec.result_selector,
-            result_path=spec.result_path,
-            output_path=spec.output_path,
-            catch_result_paths=tuple(c.result_path for c in spec.catch),
-        )
-        return CompiledState(
-            **base,
-            io=io,
-            needs_context=_mentions_context(spec.parameters, spec.result_selector),
-            retry=spec.retry,
-            catch=spec.catch,
-            branches=tuple(keys),
-        )
+        base["branches"] = tuple(keys)
+    elif isinstance(spec, MapState):
+        key = f"{machine_key}/{spec.name}"
+        assert spec.processor is not None
+        _compile_machine(program, spec.processor, key)
+        base["branches"] = (key,)
+    if spec.query_language == "JSONata":
+        return CompiledState(**base, **jsonata_fields(spec))
+    return CompiledState(**base, **_jsonpath_fields(spec))
+
+
+def _jsonpath_fields(spec: State) -> dict[str, Any]:
+    # Every path-valued field may read `$$`, so they all count towards needs_context.
+    context = _reads_context(spec.input_path, spec.output_path, spec.assign)
+    if isinstance(spec, PassState):
+        return {
+            "io": _jsonpath_io(spec, parameters=spec.parameters),
+            "needs_context": context or _reads_context(spec.parameters),
+            "result": spec.result,
+            "has_result": spec.has_result,
+        }
+    if isinstance(spec, TaskState):
+        return {
+            "io": _jsonpath_io(spec, spec.result_selector, spec.parameters),
+            "needs_context": True,
+            "timeout_path": _optional_ref(spec.timeout_seconds_path),
+            "heartbeat_path": _optional_ref(spec.heartbeat_seconds_path),
+        }
+    if isinstance(spec, ChoiceState):
+        choices = []
+        for branch in spec.choices:
+            io = None
+            if branch.assign is not None:
+                io = JsonPathIO(
+                    input_path=spec.input_path,
+                    output_path=spec.output_path,
+                    assign=compile_assign(branch.assign, "JSONPath"),
+                )
+            choices.append((compile_rule(branch.rule), branch.next, io))
+        return {
+            "io": _jsonpath_io(spec),
+            "needs_context": context or _reads_context(*(c.rule for c in spec.choices)),
+            "choices": tuple(choices),
+            "default": spec.default,
+        }
+    if isinstance(spec, WaitState):
+        return {
+            "io": _jsonpath_io(spec),
+            "needs_context": context or _reads_context(spec.seconds_path, spec.timestamp_path),
+            "seconds_path": _optional_ref(spec.seconds_path),
+            "timestamp_path": _optional_ref(spec.timestamp_path),
+        }
+    if isinstance(spec, FailState):
+        return {
+            "io": JsonPathIO(),
+            "needs_context": _reads_context(spec.error_path, spec.cause_path),
+            "error_path": _path_or_intrinsic(spec.error_path),
+            "cause_path": _path_or_intrinsic(spec.cause_path),
+        }
+    if isinstance(spec, ParallelState):
+        return {
+            "io": _jsonpath_io(spec, spec.result_selector, spec.parameters),
+            "needs_context": context or _reads_context(spec.parameters, spec.result_selector),
+        }
     if isinstance(spec, MapState):
-        return _compile_map(program, spec, machine_key, base)
+        return {
+            "io": _jsonpath_io(spec, spec.result_selector),
+            "needs_context": True,
+            "items_path": parse_reference_path(spec.items_path),
+            "item_selector": None
+            if spec.item_selector is None
+            else compile_template(spec.item_selector, "ItemSelector"),
+            "item_selector_context": True,
+            "max_concurrency_path": _optional_ref(spec.max_concurrency_path),
+            "tolerated_count_path": _optional_ref(spec.tolerated_failure_count_path),
+            "tolerated_percentage_path": _optional_ref(spec.tolerated_failure_percentage_path),
+        }
     # Succeed (and any type the validator let through) only passes its input along.
-    io = JsonPathIO(input_path=spec.input_path, output_path=spec.output_path)
-    return CompiledState(**base, io=io, needs_context=False)
+    return {"io": _jsonpath_io(spec), "needs_context": context}
 
 
-def _compile_map(program: Program, spec: MapState, machine_key: str, base: dict[str, Any]) -> CompiledState:
-    key = f"{machine_key}/{spec.name}"
-    assert spec.processor is not None
-    _compile_machine(program, spec.processor, key)
-    io = JsonPathIO(
-        input_path=spec.input_path,
-        result_selector=spec.result_selector,
-        result_path=spec.result_path,
-        output_path=spec.output_path,
-        catch_result_paths=tuple(c.result_path for c in spec.catch),
+#: A JSONata state's scalar fields that may hold an expression, by the model attribute holding it.
+_EXPRESSION_FIELDS = (
+    ("TimeoutSeconds", "timeout_seconds_expression"),
+    ("HeartbeatSeconds", "heartbeat_seconds_expression"),
+    ("Seconds", "seconds_expression"),
+    ("Timestamp", "timestamp"),
+    ("Error", "error"),
+    ("Cause", "cause"),
+    ("MaxConcurrency", "max_concurrency_expression"),
+    ("ToleratedFailureCount", "tolerated_failure_count_expression"),
+    ("ToleratedFailurePercentage", "tolerated_failure_percentage_expression"),
+)
+
+
+def jsonata_fields(spec: State) -> dict[str, Any]:
+    """The CompiledState fields of a JSONata state: its JsonataIO, conditions and expression fields."""
+    has_result = isinstance(spec, TaskState | ParallelState | MapState)
+    catch = getattr(spec, "catch", ())
+    arguments = getattr(spec, "arguments", None)
+    io = JsonataIO(
+        arguments=optional_value(arguments, arguments is not None, "Arguments"),
+        output=optional_value(spec.output, spec.has_output, "Output"),
+        assign=spec.assign,
+        has_result=has_result,
+        catch=tuple((optional_value(c.output, c.has_output, "Output"), c.assign) for c in catch),
     )
-    return CompiledState(
-        **base,
-        io=io,
-        needs_context=True,
-        retry=spec.retry,
-        catch=spec.catch,
-        branches=(key,),
-        items_path=parse_reference_path(spec.items_path),
-        item_selector=None
-        if spec.item_selector is None
-        else compile_template(spec.item_selector, "ItemSelector"),
-        item_selector_context=True,
-        max_concurrency_path=_optional_ref(spec.max_concurrency_path),
-        tolerated_count_path=_optional_ref(spec.tolerated_failure_count_path),
-        tolerated_percentage_path=_optional_ref(spec.tolerated_failure_percentage_path),
-    )
+    fields: dict[str, Any] = {"io": io, "needs_context": True, "jsonata": True}
+    expressions = {}
+    for name, attribute in _EXPRESSION_FIELDS:
+        source = getattr(spec, attribute, None)
+        if source is not None:
+            expressions[name] = JsonataField(source, name)
+    if isinstance(spec, MapState):
+        if spec.has_items:
+            expressions["Items"] = JsonataField(spec.items, "Items")
+        if spec.item_selector is not None:
+            fields["item_selector_value"] = compile_value(spec.item_selector, "ItemSelector")
+    fields["expressions"] = expressions
+    if isinstance(spec, ChoiceState):
+        choices = []
+        for branch in spec.choices:
+            branch_io = None
+            if branch.assign is not None or branch.has_output:
+                branch_io = JsonataIO(
+                    output=optional_value(branch.output, branch.has_output, "Output")
+                    if branch.has_output
+                    else optional_value(spec.output, spec.has_output, "Output"),
+                    assign=branch.assign if branch.assign is not None else spec.assign,
+                )
+            condition = branch.rule.get("Condition") if isinstance(branch.rule, dict) else None
+            choices.append((JsonataCondition(condition, branch.next), branch.next, branch_io))
+        fields["choices"] = tuple(choices)
+        fields["default"] = spec.default
+    return fields

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from stepstone.asl import errors
 from stepstone.asl.errors import AslFailure
 from stepstone.asl.model import FailState, WaitState
-from stepstone.asl.paths import Path, PathNotFound, compact_json
+from stepstone.asl.paths import PathNotFound, compact_json
 from stepstone.engine import fanout, tasks
 from stepstone.engine.dataflow import select
-from stepstone.engine.program import CompiledState
+from stepstone.engine.jsonata_io import states_binding
+from stepstone.engine.program import CompiledState, Evaluable
 from stepstone.engine.state import Frame
 
 if TYPE_CHECKING:
@@ -29,16 +30,20 @@ Step = Callable[["Interpreter", Frame, CompiledState], bool]
 def pass_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     env = run.env(frame, cs)
     result = cs.result if cs.has_result else cs.io.effective_input(frame.input, env)
-    return run.transition(frame, cs, cs.io.output(frame.input, result, env))
+    output, assigned = cs.io.finish(frame.input, result, env)
+    return run.transition(frame, cs, output, None, assigned)
 
 
 def choice_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     env = run.env(frame, cs)
     data = cs.io.effective_input(frame.input, env)
     target: str | None = None
-    for rule, candidate in cs.choices:
+    io = cs.io
+    for rule, candidate, own_io in cs.choices:
         if rule.matches(data, env):
             target = candidate
+            if own_io is not None:
+                io = own_io  # the matched rule's own Assign/Output
             break
     if target is None:
         if cs.default is None:
@@ -46,10 +51,11 @@ def choice_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
             run.frame_failed(frame, errors.NO_CHOICE_MATCHED, "No Matches!")
             return False
         target = cs.default
-    return run.transition(frame, cs, cs.io.output(frame.input, data, env), target)
+    output, assigned = io.finish(frame.input, data, env)
+    return run.transition(frame, cs, output, target, assigned)
 
 
-def _timestamp(text: object, detail: str) -> datetime:
+def _timestamp(text: object, detail: str, error: str = errors.RUNTIME) -> datetime:
     if isinstance(text, str):
         try:
             value = datetime.fromisoformat(text)
@@ -58,12 +64,41 @@ def _timestamp(text: object, detail: str) -> datetime:
         else:
             if value.tzinfo is not None and "T" in text:
                 return value
-    raise AslFailure(errors.RUNTIME, detail)
+    raise AslFailure(error, detail)
+
+
+def _jsonata_wait_until(run: Interpreter, frame: Frame, cs: CompiledState) -> datetime | None:
+    seconds = cs.expressions.get("Seconds")
+    timestamp = cs.expressions.get("Timestamp")
+    if seconds is None and timestamp is None:
+        return None
+    env = run.env(frame, cs)
+    states = states_binding(frame.input, env)
+    if seconds is not None:
+        value = seconds.evaluate(states, env, expected="number")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise AslFailure(
+                errors.QUERY_EVALUATION_ERROR,
+                f"The Seconds field must be a non-negative integer, but was: {compact_json(value)}",
+            )
+        return run.now + timedelta(seconds=value)
+    assert timestamp is not None
+    text = timestamp.evaluate(states, env, expected="string")
+    return _timestamp(
+        text,
+        "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "
+        f"{text}",
+        errors.QUERY_EVALUATION_ERROR,
+    )
 
 
 def _wait_until(run: Interpreter, frame: Frame, cs: CompiledState) -> datetime:
     spec = cs.spec
     assert isinstance(spec, WaitState)
+    if cs.jsonata:
+        due = _jsonata_wait_until(run, frame, cs)
+        if due is not None:
+            return due
     if spec.seconds is not None:
         return run.now + timedelta(seconds=spec.seconds)
     if spec.timestamp is not None:
@@ -105,28 +140,39 @@ def wait_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
 def wait_done(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     env = run.env(frame, cs)
     data = cs.io.effective_input(frame.input, env)
-    return run.transition(frame, cs, cs.io.output(frame.input, data, env))
+    output, assigned = cs.io.finish(frame.input, data, env)
+    return run.transition(frame, cs, output, None, assigned)
 
 
 def succeed_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     env = run.env(frame, cs)
     data = cs.io.effective_input(frame.input, env)
-    output = cs.io.output(frame.input, data, env)
+    output, _ = cs.io.finish(frame.input, data, env)
     run.emit(cs.exited, {"name": cs.name, "output": output}, frame)
     run.frame_done(frame, output)
     return False
 
 
-def _fail_field(run: Interpreter, frame: Frame, cs: CompiledState, path: Path, name: str) -> str:
+def _fail_field(run: Interpreter, frame: Frame, cs: CompiledState, path: Evaluable, name: str) -> str:
     try:
         value = path.evaluate(frame.input, run.env(frame, cs))
     except PathNotFound:
         raise AslFailure(
             errors.RUNTIME,
-            f"The JSONPath '{path.text}' specified for the field '{name}' could not be found "
+            f"The JSONPath '{path}' specified for the field '{name}' could not be found "
             f"in the input '{compact_json(frame.input)}'",
         ) from None
     return value if isinstance(value, str) else compact_json(value)
+
+
+def _jsonata_fail_field(run: Interpreter, frame: Frame, cs: CompiledState, name: str) -> str | None:
+    field = cs.expressions.get(name)
+    if field is None:
+        return None
+    env = run.env(frame, cs)
+    value = field.evaluate(states_binding(frame.input, env), env, expected="string")
+    assert isinstance(value, str)
+    return value
 
 
 def fail_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
@@ -134,6 +180,9 @@ def fail_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     assert isinstance(spec, FailState)
     error = spec.error
     cause = spec.cause
+    if cs.jsonata:
+        error = _jsonata_fail_field(run, frame, cs, "Error")
+        cause = _jsonata_fail_field(run, frame, cs, "Cause")
     if cs.error_path is not None:
         error = _fail_field(run, frame, cs, cs.error_path, "ErrorPath")
     if cs.cause_path is not None:

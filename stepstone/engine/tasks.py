@@ -17,6 +17,7 @@ from stepstone.asl.paths import ReferencePath, compact_json
 from stepstone.engine.commands import CancelTask, InvokeTask
 from stepstone.engine.dataflow import select
 from stepstone.engine.events import TaskFailed, TaskHeartbeat, TaskStarted, TaskSucceeded
+from stepstone.engine.jsonata_io import states_binding
 from stepstone.engine.program import CompiledState
 from stepstone.engine.state import Frame, OpenTask, Timer
 
@@ -47,6 +48,21 @@ def _seconds(
     return float(value)
 
 
+def _jsonata_seconds(
+    cs: CompiledState, field: str, fixed: float | None, data: JSON, env: Env
+) -> float | None:
+    expression = cs.expressions.get(field)
+    if expression is None:
+        return fixed
+    value = expression.evaluate(states_binding(data, env), env, expected="number")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise AslFailure(
+            errors.QUERY_EVALUATION_ERROR,
+            f"The {field} field must be a positive integer, but was: {compact_json(value)}",
+        )
+    return float(value)
+
+
 def _details(task: OpenTask, **fields: JSON) -> JSONObject:
     if task.family == "service":
         return {"resourceType": task.resource_type, "resource": task.resource_name, **fields}
@@ -65,8 +81,14 @@ def schedule(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
         token = run.mint_token(state.info.execution_arn, task_id)
     env = run.env(frame, cs, token=token)
     payload = cs.io.effective_input(frame.input, env)
-    timeout = _seconds(spec.timeout_seconds, cs.timeout_path, "TimeoutSecondsPath", frame.input, env)
-    heartbeat = _seconds(spec.heartbeat_seconds, cs.heartbeat_path, "HeartbeatSecondsPath", frame.input, env)
+    if cs.jsonata:
+        timeout = _jsonata_seconds(cs, "TimeoutSeconds", spec.timeout_seconds, frame.input, env)
+        heartbeat = _jsonata_seconds(cs, "HeartbeatSeconds", spec.heartbeat_seconds, frame.input, env)
+    else:
+        timeout = _seconds(spec.timeout_seconds, cs.timeout_path, "TimeoutSecondsPath", frame.input, env)
+        heartbeat = _seconds(
+            spec.heartbeat_seconds, cs.heartbeat_path, "HeartbeatSecondsPath", frame.input, env
+        )
     task = OpenTask(
         task_id=task_id,
         frame=frame.fid,
@@ -148,7 +170,8 @@ def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | TaskStar
         run.emit(EVENT_NAMES[task.family, "Succeeded"], _details(task, output=event.output), frame)
         env = run.env(frame, cs)
         try:
-            moved_on = run.transition(frame, cs, cs.io.output(frame.input, event.output, env))
+            output, assigned = cs.io.finish(frame.input, event.output, env)
+            moved_on = run.transition(frame, cs, output, None, assigned)
         except AslFailure as failure:
             cause = state_cause(cs.name, frame.entered_id, failure.cause)
             moved_on = run.fail_state(frame, cs, failure.error, cause)

@@ -137,7 +137,7 @@ def test_context_object_fields() -> None:
                     "start.$": "$$.Execution.StartTime",
                     "name.$": "$$.State.Name",
                     "sm.$": "$$.StateMachine.Name",
-                    "retry.$": "$$.State.RetryCount",
+                    "state.$": "$$.State",
                     "input.$": "$$.Execution.Input",
                 },
                 "End": True,
@@ -151,6 +151,7 @@ def test_context_object_fields() -> None:
         "start": "2024-01-01T00:00:00.000Z",
         "name": "P",
         "sm": "sm",
-        "retry": 0,
+        # AWS gives a Pass state no RetryCount (only the states that can retry have one).
+        "state": {"EnteredTime": "2024-01-01T00:00:00.000Z", "Name": "P"},
         "input": {"a": 1},
     }
