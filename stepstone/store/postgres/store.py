@@ -16,7 +16,7 @@ import socket
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import DictRow
@@ -31,6 +31,7 @@ from stepstone.store.base import (
     InboxRow,
     OutboxRow,
     StateMachineRow,
+    Store,
     StoreConflict,
     TaskEventEncoder,
     TaskRow,
@@ -38,6 +39,7 @@ from stepstone.store.base import (
     TimerEncoder,
     Transition,
 )
+from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
 from stepstone.store.postgres.schema import migrate
 
@@ -82,7 +84,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class PostgresStore:
+class PostgresStore(AccountsMixin):
     """A `Store` in one PostgreSQL database, shared by any number of nodes."""
 
     def __init__(
@@ -429,3 +431,7 @@ def _task_params(task: TaskRow) -> dict[str, Any]:
         "timeout_at": task.timeout_at, "heartbeat_seconds": task.heartbeat_seconds,
         "heartbeat_at": task.heartbeat_at,
     }  # fmt: skip
+
+
+if TYPE_CHECKING:
+    _: type[Store] = PostgresStore  # mypy proves the class keeps the whole protocol

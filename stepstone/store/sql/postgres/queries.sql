@@ -207,3 +207,87 @@ DELETE FROM tags WHERE resource_arn = %(arn)s;
 
 -- name: list_tags
 SELECT key, value FROM tags WHERE resource_arn = %(arn)s ORDER BY key;
+-- name: upsert_user
+INSERT INTO users (name, email, password_hash, groups, created)
+VALUES (%(name)s, %(email)s, %(password_hash)s, %(groups)s, %(created)s)
+ON CONFLICT (name) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash,
+    groups = excluded.groups;
+
+-- name: get_user
+SELECT * FROM users WHERE name = %(name)s;
+
+-- name: list_users
+SELECT * FROM users ORDER BY name;
+
+-- name: delete_user
+DELETE FROM users WHERE name = %(name)s;
+
+-- name: insert_session
+INSERT INTO web_sessions (id_hash, user_name, csrf, created, expires)
+VALUES (%(id_hash)s, %(user_name)s, %(csrf)s, %(created)s, %(expires)s);
+
+-- name: get_session
+SELECT * FROM web_sessions WHERE id_hash = %(id_hash)s;
+
+-- name: delete_session
+DELETE FROM web_sessions WHERE id_hash = %(id_hash)s;
+
+-- name: insert_login_failure
+INSERT INTO login_failures (key, at) VALUES (%(key)s, %(at)s);
+
+-- name: prune_login_failures
+DELETE FROM login_failures WHERE key = %(key)s AND at < %(since)s;
+
+-- name: count_login_failures
+SELECT count(*) AS n FROM login_failures WHERE key = %(key)s AND at >= %(since)s;
+
+-- name: clear_login_failures
+DELETE FROM login_failures WHERE key = %(key)s;
+
+-- name: insert_approval
+INSERT INTO approvals (id, execution_arn, task_id, state_name, token_hash, approvers, subject, details,
+    on_reject, reject_error, created, deadline)
+VALUES (%(id)s, %(execution_arn)s, %(task_id)s, %(state_name)s, %(token_hash)s, %(approvers)s, %(subject)s,
+    %(details)s, %(on_reject)s, %(reject_error)s, %(created)s, %(deadline)s)
+ON CONFLICT (execution_arn, task_id) DO NOTHING;
+
+-- name: get_approval
+SELECT * FROM approvals WHERE id = %(id)s;
+
+-- name: approval_by_task
+SELECT * FROM approvals WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s;
+
+-- name: list_approvals
+SELECT * FROM approvals WHERE (%(status)s::text IS NULL OR status = %(status)s::text) ORDER BY created, id;
+
+-- name: decide_approval
+UPDATE approvals SET status = %(status)s, decided_by = %(decided_by)s, comment = %(comment)s,
+    decided_at = %(decided_at)s
+WHERE id = %(id)s AND status = 'pending';
+
+-- name: insert_access_key
+INSERT INTO access_keys (key_id, name, salt, allow, state_machines, created, revoked)
+VALUES (%(key_id)s, %(name)s, %(salt)s, %(allow)s, %(state_machines)s, %(created)s, %(revoked)s);
+
+-- name: get_access_key
+SELECT * FROM access_keys WHERE key_id = %(key_id)s;
+
+-- name: list_access_keys
+SELECT * FROM access_keys ORDER BY created, key_id;
+
+-- name: revoke_access_key
+UPDATE access_keys SET revoked = %(revoked)s WHERE key_id = %(key_id)s AND revoked IS NULL;
+
+-- name: has_active_access_keys
+SELECT EXISTS (SELECT 1 FROM access_keys WHERE revoked IS NULL) AS found;
+
+-- name: insert_audit
+INSERT INTO audit_log (at, principal, address, action, outcome, reason, execution_arn, state_name)
+VALUES (%(at)s, %(principal)s, %(address)s, %(action)s, %(outcome)s, %(reason)s, %(execution_arn)s,
+    %(state_name)s)
+RETURNING id;
+
+-- name: list_audit
+SELECT * FROM audit_log
+WHERE id > %(after)s AND (%(execution_arn)s::text IS NULL OR execution_arn = %(execution_arn)s::text)
+ORDER BY id LIMIT %(limit)s;
