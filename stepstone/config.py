@@ -33,6 +33,8 @@ class Config:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     db: Path | None = None  # None: in-memory store (nothing survives a restart)
+    dsn: str | None = None  # a PostgreSQL database many nodes share (instead of `db`)
+    lease_seconds: float = 30.0  # PostgreSQL: how long claimed work stays a dead node's before others take it
     functions: tuple[Path, ...] = ()
     examples: bool = False
     region: str = REGION
