@@ -27,6 +27,56 @@ class TokenKeys:
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalSettings:
+    """Built-in approvals: the SMTP server for the e-mails, the pages' public address, the identity proxy.
+
+    From the environment: STEPSTONE_SMTP_HOST, _PORT, _SECURITY (none|starttls|tls), _USERNAME, _PASSWORD,
+    _ATTEMPTS, _BACKOFF; STEPSTONE_MAIL_FROM; STEPSTONE_PUBLIC_URL (what links in e-mails start with);
+    STEPSTONE_TRUSTED_PROXIES (comma-separated addresses or networks allowed to name the user in
+    STEPSTONE_PROXY_USER_HEADER, default X-Forwarded-User); STEPSTONE_SECURE_COOKIES=1 behind HTTPS.
+    """
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    mail_from: str = "stepstone@localhost"
+    smtp_attempts: int = 4
+    smtp_backoff: float = 1.0
+    public_url: str | None = None  # None: http://<host>:<port>
+    trusted_proxies: tuple[str, ...] = ()
+    proxy_user_header: str = "x-forwarded-user"
+    secure_cookies: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> ApprovalSettings:
+        e = dict(os.environ if env is None else env)
+        d = cls()
+        return cls(
+            smtp_host=e.get("STEPSTONE_SMTP_HOST", d.smtp_host),
+            smtp_port=int(e.get("STEPSTONE_SMTP_PORT", d.smtp_port)),
+            smtp_security=e.get("STEPSTONE_SMTP_SECURITY", d.smtp_security).lower(),
+            smtp_username=e.get("STEPSTONE_SMTP_USERNAME") or None,
+            smtp_password=e.get("STEPSTONE_SMTP_PASSWORD") or None,
+            mail_from=e.get("STEPSTONE_MAIL_FROM", d.mail_from),
+            smtp_attempts=int(e.get("STEPSTONE_SMTP_ATTEMPTS", d.smtp_attempts)),
+            smtp_backoff=float(e.get("STEPSTONE_SMTP_BACKOFF", d.smtp_backoff)),
+            public_url=e.get("STEPSTONE_PUBLIC_URL") or None,
+            trusted_proxies=tuple(
+                p.strip() for p in e.get("STEPSTONE_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            proxy_user_header=e.get("STEPSTONE_PROXY_USER_HEADER", d.proxy_user_header).lower(),
+            secure_cookies=e.get("STEPSTONE_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        )
+
+
+def approval_settings(config: Config) -> ApprovalSettings:
+    """The configured approval settings, else those of the environment."""
+    return config.approvals if config.approvals is not None else ApprovalSettings.from_env()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything `stepstone serve` needs to build the store, the runtime and the API."""
 
@@ -42,6 +92,7 @@ class Config:
     data_dir: Path | None = None
     insecure_no_auth: bool = False  # serve a non-loopback address without access keys (loudly)
     invalid_token_limit: int = 10  # invalid task tokens per caller per 5 minutes before throttling
+    approvals: ApprovalSettings | None = None  # None: from STEPSTONE_SMTP_* and friends (`approval_settings`)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
