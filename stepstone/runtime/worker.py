@@ -94,6 +94,7 @@ class Worker:
         *,
         clock: Clock | None = None,
         signals: Signals | None = None,
+        poll_seconds: float | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -107,6 +108,8 @@ class Worker:
         self._draining: set[asyncio.Task[int]] = set()
         self._programs: dict[tuple[str, str], Program] = {}
         self._stopped = False
+        #: With other nodes on the same store: look for work (and orphaned commands) at least this often.
+        self.poll_seconds = poll_seconds
         self.transitions = 0
 
     # driving ----------------------------------------------------------------------------------------
@@ -149,10 +152,15 @@ class Worker:
     async def run_forever(self) -> None:
         """Until `stop()`: work, then sleep until the next timer is due or someone wakes us."""
         await self.recover()
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time() + (self.poll_seconds or 0.0)
         while not self._stopped:
             self._wake.clear()
             try:
                 await self.run_once()
+                if self.poll_seconds is not None and loop.time() >= next_sweep:
+                    next_sweep = loop.time() + self.poll_seconds
+                    await self._dispatch_pending()  # commands a dead node held, once their lease ran out
             except Exception:  # a store hiccup must not kill the worker; the work stays queued
                 log.exception("worker round failed")
                 await asyncio.sleep(1)
@@ -162,6 +170,8 @@ class Worker:
             timeout = 3600.0 if due is None else max(0.0, (due - self.clock.now()).total_seconds())
             if self._retry_at:
                 timeout = min(timeout, ENGINE_BUG_RETRY.total_seconds())
+            if self.poll_seconds is not None:
+                timeout = min(timeout, self.poll_seconds)  # the slow safety net under NOTIFY
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
