@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from stepstone.api import make_app
 from stepstone.api.app import ApiApp
-from stepstone.api.auth import allow_all
+from stepstone.api.guard import SigV4Authenticator, binding_notice, is_loopback
 from stepstone.config import Config, load_token_keys
 from stepstone.engine.tokens import KeyRing
 from stepstone.errors import ServiceError
@@ -23,6 +24,8 @@ from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import SystemClock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
+from stepstone.service.keys import load_access_master
+from stepstone.service.throttle import TokenThrottle
 from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
 from stepstone.store.sqlite import SqliteStore
@@ -58,11 +61,17 @@ def build(config: Config) -> Server:
     # Nested executions start and stop children through the service, like StartExecution does.
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
     HttpIntegration().register_into(registry)
-    api = make_app(service)
+    service.use_access_master(load_access_master(config.key_dir))
+    service.token_throttle = TokenThrottle(config.invalid_token_limit)
+    # Off loopback without --insecure-no-auth, signatures are required even if every key is revoked.
+    authenticator = SigV4Authenticator(
+        service, always=not is_loopback(config.host) and not config.insecure_no_auth
+    )
+    api = make_app(service, authenticator=authenticator)
     # The console is as open as the API: once the API requires credentials, so does the console.
     api.mount(
         "/console",
-        ConsoleApp(service, settings=ConsoleSettings(require_sign_in=api.authenticator is not allow_all)),
+        ConsoleApp(service, settings=ConsoleSettings(require_sign_in=authenticator.always)),
     )
     return Server(config, store, worker, service, api)
 
@@ -103,6 +112,13 @@ async def serve(config: Config) -> None:
 
     server = build(config)
     async with running(server):
+        allowed, notice = binding_notice(
+            config.host, config.port, has_keys=await server.service.has_access_keys(),
+            insecure=config.insecure_no_auth,
+        )  # fmt: skip
+        print(notice, file=sys.stderr, flush=True)
+        if not allowed:
+            raise SystemExit(2)
         uv = uvicorn.Server(
             uvicorn.Config(
                 server.api, host=config.host, port=config.port, log_level="warning", lifespan="off"

@@ -13,6 +13,8 @@ COMMANDS: dict[str, str] = {
     "validate": "Check a definition and print every diagnostic.",
     "serve": "Serve the Step Functions API, the workers and the console.",
     "tasks": "Show what running executions are waiting on (never the tokens).",
+    "keys": "Create, list and revoke the access keys that sign API requests.",
+    "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
 }
 
 

@@ -22,6 +22,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--examples", action="store_true", help="load the state machines under examples/")
     parser.add_argument("--debug", action="store_true", help="log every request and transition")
+    parser.add_argument(
+        "--insecure-no-auth", action="store_true",
+        help="serve a non-loopback --host with no access keys: ANYONE who reaches it may call the API",
+    )  # fmt: skip
+    parser.add_argument(
+        "--invalid-token-limit", type=int, default=10, metavar="N",
+        help="invalid task tokens one key or address may send in 5 minutes before it is throttled",
+    )  # fmt: skip
     parser.set_defaults(handler=run)
 
 
@@ -30,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     config = Config(
-        host=args.host, port=args.port, db=args.db, functions=tuple(args.functions), examples=args.examples
-    )
+        host=args.host, port=args.port, db=args.db, functions=tuple(args.functions), examples=args.examples,
+        insecure_no_auth=args.insecure_no_auth, invalid_token_limit=args.invalid_token_limit,
+    )  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
     return 0

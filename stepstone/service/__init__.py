@@ -14,8 +14,9 @@ from __future__ import annotations
 from stepstone.service.activities import ActivityOperations
 from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
-from stepstone.service.callbacks import CallbackOperations
 from stepstone.service.executions import ExecutionOperations
+from stepstone.service.guard import GuardedCallbacks
+from stepstone.service.keys import KeyOperations
 from stepstone.service.machines import MachineOperations
 from stepstone.service.tags import TagOperations
 from stepstone.service.tasks import TaskViews
@@ -30,8 +31,9 @@ class Service(
     MachineOperations,
     ExecutionOperations,
     ActivityOperations,
-    CallbackOperations,
+    GuardedCallbacks,
     TagOperations,
     TaskViews,
+    KeyOperations,
 ):
     """Every operation of the API over one store and one runtime worker."""

@@ -148,6 +148,13 @@ def _access_key(r: sqlite3.Row) -> AccessKeyRow:
     )  # fmt: skip
 
 
+def _audit(r: sqlite3.Row) -> AuditRow:
+    return AuditRow(
+        r["id"], _dt(r["at"]), r["principal"], r["address"], r["action"], r["outcome"], r["reason"],
+        r["execution_arn"], r["state_name"],
+    )  # fmt: skip
+
+
 def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
@@ -540,13 +547,7 @@ class SqliteStore:
 
     async def list_audit(self, execution_arn: str | None, *, after: int, limit: int) -> list[AuditRow]:
         rows = await self._all("list_audit", execution_arn=execution_arn, after=after, limit=limit)
-        return [
-            AuditRow(
-                r["id"], _dt(r["at"]), r["principal"], r["address"], r["action"], r["outcome"], r["reason"],
-                r["execution_arn"], r["state_name"],
-            )  # fmt: skip
-            for r in rows
-        ]
+        return [_audit(r) for r in rows]
 
     # tags -------------------------------------------------------------------------------------------
 
