@@ -14,10 +14,12 @@ from pathlib import Path
 from stepstone.api import make_app
 from stepstone.api.app import ApiApp
 from stepstone.api.guard import SigV4Authenticator, binding_notice, is_loopback
-from stepstone.config import Config, load_token_keys
+from stepstone.config import ApprovalSettings, Config, approval_settings, load_token_keys
 from stepstone.engine.tokens import KeyRing
 from stepstone.errors import ServiceError
+from stepstone.integrations.approvals import ApprovalIntegration
 from stepstone.integrations.base import Registry
+from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.http import HttpIntegration
 from stepstone.integrations.states import NestedExecutions
@@ -29,6 +31,8 @@ from stepstone.service.throttle import TokenThrottle
 from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
 from stepstone.store.sqlite import SqliteStore
+from stepstone.web.approve import ApprovalApp
+from stepstone.web.auth import WebAuthSettings
 from stepstone.web.console import ConsoleApp, ConsoleSettings
 
 log = logging.getLogger("stepstone.app")
@@ -61,6 +65,8 @@ def build(config: Config) -> Server:
     # Nested executions start and stop children through the service, like StartExecution does.
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
     HttpIntegration().register_into(registry)
+    approvals = approval_settings(config)
+    approval_integration(config, approvals, store).register_into(registry)
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
     # Off loopback without --insecure-no-auth, signatures are required even if every key is revoked.
@@ -73,7 +79,30 @@ def build(config: Config) -> Server:
         "/console",
         ConsoleApp(service, settings=ConsoleSettings(require_sign_in=authenticator.always)),
     )
+    api.mount("/approve", ApprovalApp(service, web_auth_settings(approvals)))
     return Server(config, store, worker, service, api)
+
+
+def approval_integration(config: Config, settings: ApprovalSettings, store: Store) -> ApprovalIntegration:
+    """The approval:request integration, e-mailing through the configured SMTP server."""
+    smtp = SmtpSettings(
+        host=settings.smtp_host, port=settings.smtp_port,
+        security="tls" if settings.smtp_security == "tls" else
+        "starttls" if settings.smtp_security == "starttls" else "none",
+        username=settings.smtp_username, password=settings.smtp_password, sender=settings.mail_from,
+    )  # fmt: skip
+    public_url = settings.public_url or f"http://{config.host}:{config.port}"
+    return ApprovalIntegration(
+        store, SmtpMailer(smtp), public_url, attempts=settings.smtp_attempts, backoff=settings.smtp_backoff
+    )
+
+
+def web_auth_settings(settings: ApprovalSettings) -> WebAuthSettings:
+    return WebAuthSettings(
+        trusted_proxies=settings.trusted_proxies,
+        user_header=settings.proxy_user_header,
+        secure_cookies=settings.secure_cookies,
+    )
 
 
 async def load_examples(service: Service, folder: Path = EXAMPLES) -> int:
