@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -50,8 +51,36 @@ class Server:
     api: ApiApp
 
 
+def open_store(config: Config) -> Store:
+    """The store the configuration names: PostgreSQL (a DSN), a SQLite file, or memory."""
+    if config.dsn is not None:
+        if config.data_dir is None and not os.environ.get("STEPSTONE_TOKEN_KEYS"):
+            # a token minted on one node is verified on another: every node needs the same keys
+            raise SystemExit(
+                "stepstone: nodes sharing PostgreSQL need shared token keys: set STEPSTONE_TOKEN_KEYS"
+            )
+        from stepstone.store.postgres import PostgresStore  # psycopg is an optional dependency
+
+        return PostgresStore(config.dsn, lease_seconds=config.lease_seconds)
+    return SqliteStore(config.db) if config.db is not None else MemoryStore()
+
+
+def wake_on_notify(store: Store, worker: Worker) -> None:
+    """Nodes sharing a store wake each other: new work wakes the worker, any other key a long poll."""
+    listen = getattr(store, "listen", None)
+    if listen is None:
+        return
+
+    def on_notify(key: str) -> None:
+        worker.wake()
+        if key != "work":
+            worker.signals.notify(key)
+
+    listen(on_notify)
+
+
 def build(config: Config) -> Server:
-    store: Store = SqliteStore(config.db) if config.db is not None else MemoryStore()
+    store = open_store(config)
     raw = load_token_keys(config)
     keys = KeyRing(raw.keys, raw.active)
     registry = Registry()
@@ -60,7 +89,8 @@ def build(config: Config) -> Server:
             config.functions, region=config.region, account=config.account
         ).register_into(registry)
     clock = SystemClock()
-    worker = Worker(store, registry, keys, clock=clock)
+    worker = Worker(store, registry, keys, clock=clock, poll_seconds=5.0 if config.dsn else None)
+    wake_on_notify(store, worker)
     service = Service(store, worker, keys, clock, region=config.region, account=config.account)
     # Nested executions start and stop children through the service, like StartExecution does.
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
