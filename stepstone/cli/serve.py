@@ -23,7 +23,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         " (default: $STEPSTONE_DB, else in memory, nothing kept)",
     )
     parser.add_argument(
-        "--lease-seconds", type=float, default=30.0, help="PostgreSQL: when a dead node's claimed work returns"
+        "--lease-seconds", type=float, default=30.0, help="PostgreSQL: when a dead node's work returns"
     )
     parser.add_argument(
         "--functions", type=Path, nargs="*", default=[], help="Python files of Lambda handlers"
