@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "tasks": "Show what running executions are waiting on (never the tokens).",
     "keys": "Create, list and revoke the access keys that sign API requests.",
     "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
+    "users": "Add, list and remove the local users who sign in to the approval pages.",
 }
 
 
