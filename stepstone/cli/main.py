@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "validate": "Check a definition and print every diagnostic.",
     "serve": "Serve the Step Functions API, the workers and the console.",
     "tasks": "Show what running executions are waiting on (never the tokens).",
+    "db": "Apply the database's schema migrations (SQLite or PostgreSQL).",
     "keys": "Create, list and revoke the access keys that sign API requests.",
     "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
     "users": "Add, list and remove the local users who sign in to the approval pages.",
