@@ -108,6 +108,14 @@ def _parse_keys(text: str) -> TokenKeys:
     return TokenKeys(keys, str(raw["active"]))
 
 
+def is_postgres_dsn(value: str) -> bool:
+    """Whether a `--db` value names a PostgreSQL database (a URL or libpq `key=value` words), not a file."""
+    if value.startswith(("postgresql://", "postgres://")):
+        return True
+    words = value.split()
+    return bool(words) and all("=" in w for w in words) and any(w.startswith("dbname=") for w in words)
+
+
 def new_key_id() -> str:
     return "k" + secrets.token_hex(4)
 
