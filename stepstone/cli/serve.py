@@ -10,7 +10,7 @@ import logging
 import os
 from pathlib import Path
 
-from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, Config
+from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, Config, is_postgres_dsn
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from stepstone.app import serve
 
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
-    dsn = args.db if args.db and args.db.startswith(("postgresql://", "postgres://")) else None
+    dsn = args.db if args.db and is_postgres_dsn(args.db) else None
     args.db = Path(args.db) if args.db and dsn is None else None
     config = Config(
         host=args.host, port=args.port, db=args.db, functions=tuple(args.functions), examples=args.examples,
