@@ -10,6 +10,8 @@ import asyncio
 import json
 import os
 
+from stepstone.config import is_postgres_dsn
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     subs = parser.add_subparsers(dest="db_command", required=True)
@@ -26,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.db:
         print(json.dumps({"error": "name the database: --db FILE|postgresql://... or STEPSTONE_DB"}))
         return 2
-    if args.db.startswith(("postgresql://", "postgres://")):
+    if is_postgres_dsn(args.db):
         from stepstone.store.postgres import upgrade
 
         applied = asyncio.run(upgrade(args.db))

@@ -27,11 +27,6 @@ Conn = psycopg.AsyncConnection[DictRow]
 Listener = Callable[[str], None]
 
 
-def is_postgres_dsn(text: str) -> bool:
-    """Whether a `--db` value names a PostgreSQL database rather than a SQLite file."""
-    return text.startswith(("postgresql://", "postgres://"))
-
-
 class Database:
     """A pool of connections to one database (UTC sessions, rows as dicts)."""
 
