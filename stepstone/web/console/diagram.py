@@ -105,17 +105,46 @@ def build(machine: dict[str, Any]) -> Graph:
     return graph
 
 
+def _forward_edges(graph: Graph) -> list[Edge]:
+    """The edges left once loops are cut: a depth-first walk from StartAt drops edges back onto its path."""
+    outgoing: dict[str, list[Edge]] = {name: [] for name in graph.nodes}
+    for edge in graph.edges:
+        outgoing[edge.source].append(edge)
+    forward: list[Edge] = []
+    done: set[str] = set()
+    roots = [graph.start] if graph.start in graph.nodes else []
+    for root in [*roots, *graph.nodes]:
+        if root in done:
+            continue
+        on_path, stack = {root}, [(root, iter(outgoing[root]))]
+        while stack:
+            name, pending = stack[-1]
+            step = next(pending, None)
+            if step is None:
+                stack.pop()
+                on_path.discard(name)
+                done.add(name)
+            elif step.target not in on_path:
+                forward.append(step)
+                if step.target not in done:
+                    on_path.add(step.target)
+                    stack.append((step.target, iter(outgoing[step.target])))
+    return forward
+
+
 def _layers(graph: Graph) -> list[list[Node]]:
-    depth: dict[str, int] = {}
-    if graph.start in graph.nodes:
-        depth[graph.start] = 0
-        queue = deque([graph.start])
-        while queue:
-            current = queue.popleft()
-            for edge in graph.edges:
-                if edge.source == current and edge.target not in depth:
-                    depth[edge.target] = depth[current] + 1
-                    queue.append(edge.target)
+    """Longest-path layering: a state sits one layer below the deepest state that leads to it."""
+    forward = _forward_edges(graph)
+    reachable = _reachable(graph)
+    depth = {name: 0 for name in reachable}
+    for _ in range(len(graph.nodes)):  # relax; a DAG settles in at most |V| rounds
+        changed = False
+        for edge in forward:
+            if edge.source in depth and edge.target in depth and depth[edge.target] < depth[edge.source] + 1:
+                depth[edge.target] = depth[edge.source] + 1
+                changed = True
+        if not changed:
+            break
     last = max(depth.values(), default=-1) + 1
     layers: list[list[Node]] = [[] for _ in range(last + 1)]
     for name, node in graph.nodes.items():  # definition order within a layer
@@ -124,9 +153,20 @@ def _layers(graph: Graph) -> list[list[Node]]:
     return [layer for layer in layers if layer]
 
 
+def _reachable(graph: Graph) -> set[str]:
+    seen: set[str] = set()
+    queue = deque([graph.start] if graph.start in graph.nodes else [])
+    while queue:
+        name = queue.popleft()
+        if name not in seen:
+            seen.add(name)
+            queue.extend(e.target for e in graph.edges if e.source == name)
+    return seen
+
+
 def _place(graph: Graph) -> None:
     layers = _layers(graph)
-    back = any(graph.nodes[e.target].layer <= graph.nodes[e.source].layer for e in graph.edges)
+    back = any(graph.nodes[e.target].layer < graph.nodes[e.source].layer for e in graph.edges)
     widths = [sum(n.w for n in layer) + H_GAP * (len(layer) - 1) for layer in layers]
     inner = max(widths, default=0.0)
     graph.w = inner + 2 * PAD + (BACK_MARGIN if back else 0)
@@ -145,6 +185,10 @@ def _edge_path(a: Node, b: Node, right: float) -> str:
         x1, y1, x2, y2 = a.x + a.w / 2, a.y + a.h, b.x + b.w / 2, b.y
         bend = (y2 - y1) / 2
         return f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}"
+    if b.layer == a.layer:
+        y = a.y + a.h / 2
+        x1, x2 = (a.x + a.w, b.x) if b.x > a.x else (a.x, b.x + b.w)
+        return f"M{x1:.1f},{y:.1f} L{x2:.1f},{y:.1f}"
     x1, y1, x2, y2 = a.x + a.w, a.y + a.h / 2, b.x + b.w, b.y + b.h / 2
     return f"M{x1:.1f},{y1:.1f} C{right:.1f},{y1:.1f} {right:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
 

@@ -32,8 +32,12 @@ def escape(value: object) -> Markup:
 
 
 def fmt(template: str, /, **values: object) -> Markup:
-    """Fill a literal `template` ("<b>{name}</b>") with escaped values."""
-    return Markup(template.format_map({key: escape(value) for key, value in values.items()}))
+    """Fill a literal `template` ("<b>{name}</b>") with escaped values; numbers keep their format specs."""
+    return Markup(template.format_map({key: _safe(value) for key, value in values.items()}))
+
+
+def _safe(value: object) -> object:
+    return value if isinstance(value, int | float) else escape(value)
 
 
 def join(parts: Iterable[object], separator: str = "") -> Markup:

@@ -110,7 +110,7 @@ def machine_page(
         fmt(
             '<form method="post" action="{action}" class="stack">'
             '<input type="hidden" name="csrf" value="{csrf}">{error}'
-            '<label>Name <span class="muted">(optional)</span>'
+            '<label><span>Name <span class="muted">(optional)</span></span>'
             '<input name="name" value="{name}" maxlength="80" autocomplete="off"></label>'
             '<label>Input (JSON)<textarea name="input" rows="7" spellcheck="false">{input}</textarea></label>'
             '<button type="submit">Start execution</button></form>',
@@ -157,7 +157,7 @@ def _history_table(lines: list[HistoryLine], truncated: bool) -> Markup:
 
 def _execution_cell(arn: str) -> Markup:
     machine, name = arn.rsplit(":", 2)[-2:]
-    return fmt('<td><a href="{h}">{name}</a> <span class="muted">of {machine}</span></td>',
+    return fmt('<td><a href="{h}">{name}</a><div class="arn">{machine}</div></td>',
                h=execution_url(arn), name=name, machine=machine)  # fmt: skip
 
 
@@ -166,8 +166,8 @@ def waiting_table(tasks: list[dict[str, Any]], now: datetime, *, with_execution:
         return Markup('<p class="muted">Nothing is waiting.</p>')
     rows = [
         fmt(
-            "<tr>{execution}<td>{state}</td><td class=\"arn\">{resource}</td><td>{since} "
-            '<span class="muted">({age} ago)</span></td><td>{timeout}</td><td>{heartbeat}</td>'
+            "<tr>{execution}<td>{state}</td><td class=\"arn\">{resource}</td><td>{since}"
+            '<div class="muted small">{age} ago</div></td><td>{timeout}</td><td>{heartbeat}</td>'
             "<td>{kind}</td></tr>",
             execution=_execution_cell(t["executionArn"]) if with_execution else _EMPTY,
             state=t["state"], resource=t["resource"], since=when(t["since"]), age=age(t["since"], now),
@@ -218,10 +218,10 @@ def execution_page(
         "<dt>Started</dt><dd>{start}</dd><dt>Stopped</dt><dd>{stopped}</dd><dt>Duration</dt><dd>{took}</dd>"
         "<dt>Events</dt><dd>{events}</dd></dl>"
         "{failure}{waiting}"
-        '<section class="card"><h2>Diagram</h2><div class="legend">{legend}</div>'
+        '<div class="grid"><section class="card"><h2>Diagram</h2><div class="legend">{legend}</div>'
         '<div class="scroll">{diagram}</div></section>'
-        '<div class="grid two"><section class="card"><h2>Input</h2>{input}</section>'
-        '<section class="card"><h2>Output</h2>{output}</section></div>'
+        '<div><section class="card"><h2>Input</h2>{input}</section>'
+        '<section class="card"><h2>Output</h2>{output}</section></div></div>'
         '<section class="card"><h2>History</h2><div class="scroll">{history}</div></section>',
         name=execution["name"], badge=status_badge(status), stop=stop, arn=arn,
         murl=machine_url(execution["stateMachineArn"]), machine=machine_name,
