@@ -14,6 +14,10 @@ ServiceMethod = Callable[[dict[str, Any]], Awaitable[Mapping[str, Any] | None]]
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
+#: stepstone's own read-only operations, under their own target prefix so they never shadow AWS's.
+EXTENSION_PREFIX = "Stepstone"
+EXTENSIONS = ("ListOpenTasks",)
+
 
 def method_name(operation: str) -> str:
     """The service method for an operation: `SendTaskSuccess` -> `send_task_success`."""
@@ -41,6 +45,13 @@ def build_routes(service: object) -> dict[str, Route]:
         routes[f"{shapes.TARGET_PREFIX}.{operation}"] = Route(
             operation, method if callable(method) else None, validate, frozenset(errors)
         )
+    for operation in EXTENSIONS:
+        method = getattr(service, method_name(operation), None)
+        if callable(method):
+            # extensions validate their own members; the edge has checked that the body is an object
+            routes[f"{EXTENSION_PREFIX}.{operation}"] = Route(
+                operation, method, _accept_anything, frozenset()
+            )
     return routes
 
 

@@ -1,19 +1,34 @@
-"""`stepstone tasks list`: what each running execution waits on. Never prints a token."""
+"""`stepstone tasks list`: what each running execution waits on. Never prints a token.
+
+Two ways in, never the store directly:
+
+    --endpoint URL   ask a running server (`Stepstone.ListOpenTasks`, a stepstone read beside the AWS
+                     operations); signed with SigV4 when botocore and AWS credentials are at hand
+    --db PATH        open the SQLite file and ask an in-process service (no worker runs)
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-from datetime import datetime
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+COLUMNS = ("executionArn", "state", "resource", "since", "timeoutAt", "heartbeatAt")
+TARGET = "Stepstone.ListOpenTasks"
+_TIMES = ("since", "timeoutAt", "heartbeatAt")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     subs = parser.add_subparsers(dest="tasks_command", required=True)
     listing = subs.add_parser("list", help="open tasks of running executions")
-    listing.add_argument("--db", type=Path, default=Path("stepstone.db"))
+    where = listing.add_mutually_exclusive_group()
+    where.add_argument("--endpoint", default=None, help="a running server, e.g. http://127.0.0.1:8083")
+    where.add_argument("--db", type=Path, default=None, help="a SQLite file (default: stepstone.db)")
     listing.add_argument("--execution", default=None, help="only this execution's tasks")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(handler=run)
@@ -23,29 +38,79 @@ def _text(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else ("-" if value is None else str(value))
 
 
-def run(args: argparse.Namespace) -> int:
-    from stepstone.store.sqlite import SqliteStore
+def _sign(request: urllib.request.Request, body: bytes) -> None:
+    """SigV4-sign the request when botocore and credentials are available (servers that require it)."""
+    try:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.session import Session
+    except ImportError:
+        return
+    session = Session()
+    credentials = session.get_credentials()
+    if credentials is None:
+        return
+    aws = AWSRequest(method="POST", url=request.full_url, data=body, headers=dict(request.header_items()))
+    SigV4Auth(credentials, "states", session.get_config_variable("region") or "us-east-1").add_auth(aws)
+    for name, value in aws.headers.items():
+        request.add_header(name, value)
 
-    async def fetch() -> list[dict[str, Any]]:
-        store = SqliteStore(args.db, readers=1)
-        await store.open()
+
+def fetch_remote(endpoint: str, execution: str | None) -> list[dict[str, Any]]:
+    """The open tasks from a server's API; raises SystemExit with the server's error message."""
+    body = json.dumps({"executionArn": execution} if execution else {}).encode()
+    request = urllib.request.Request(endpoint.rstrip("/") + "/", data=body, method="POST")
+    request.add_header("Content-Type", "application/x-amz-json-1.0")
+    request.add_header("X-Amz-Target", TARGET)
+    _sign(request, body)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            document = json.loads(answer.read())
+    except urllib.error.HTTPError as failed:
+        error = json.loads(failed.read() or b"{}")
+        raise SystemExit(
+            f"{error.get('__type', failed.code)}: {error.get('message', failed.reason)}"
+        ) from None
+    except urllib.error.URLError as exc:
+        raise SystemExit(f"cannot reach {endpoint}: {exc.reason}") from None
+    tasks: list[dict[str, Any]] = document.get("tasks", [])
+    for task in tasks:  # the API sends times as epoch seconds
+        for key in _TIMES:
+            if isinstance(task.get(key), int | float):
+                task[key] = datetime.fromtimestamp(task[key], UTC)
+    return tasks
+
+
+def fetch_local(db: Path, execution: str | None) -> list[dict[str, Any]]:
+    """The open tasks through an in-process service over the SQLite file."""
+    from stepstone.app import build
+    from stepstone.config import Config
+    from stepstone.errors import ServiceError
+
+    if not db.exists():
+        raise SystemExit(f"no database at {db}")
+
+    async def ask() -> list[dict[str, Any]]:
+        server = build(Config(db=db))
+        await server.store.open()
         try:
-            rows = await store.list_tasks(args.execution, "open")
+            answer = await server.service.list_open_tasks({"executionArn": execution} if execution else {})
+        except ServiceError as exc:
+            raise SystemExit(f"{exc.code}: {exc.message}") from None
         finally:
-            await store.close()
-        return [
-            {
-                "executionArn": t.execution_arn,
-                "state": t.state_name,
-                "resource": t.resource,
-                "since": t.since,
-                "timeoutAt": t.timeout_at,
-                "heartbeatAt": t.heartbeat_at,
-            }
-            for t in rows
-        ]
+            await server.store.close()
+        tasks: list[dict[str, Any]] = answer["tasks"]
+        return tasks
 
-    rows = asyncio.run(fetch())
+    return asyncio.run(ask())
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.endpoint:
+        rows = fetch_remote(args.endpoint, args.execution)
+    else:
+        rows = fetch_local(args.db or Path("stepstone.db"), args.execution)
+    rows = [{c: row.get(c) for c in COLUMNS} for row in rows]  # a fixed set: no token can slip in
     if args.json:
         for row in rows:
             print(json.dumps({k: _text(v) for k, v in row.items()}))
@@ -53,10 +118,9 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print("no open tasks")
         return 0
-    columns = ("executionArn", "state", "resource", "since", "timeoutAt", "heartbeatAt")
-    table = [[_text(r[c]) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(line[i]) for line in table)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    table = [[_text(r[c]) for c in COLUMNS] for r in rows]
+    widths = [max(len(c), *(len(line[i]) for line in table)) for i, c in enumerate(COLUMNS)]
+    print("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)))
     for line in table:
         print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))
     return 0

@@ -30,3 +30,10 @@ class TaskViews(ServiceBase):
             }
             for t in rows
         ]
+
+    async def list_open_tasks(self, request: dict[str, Any]) -> dict[str, Any]:
+        """`Stepstone.ListOpenTasks` over the API: {"tasks": [...]} for one execution or all of them."""
+        arn = request.get("executionArn")
+        if arn is not None:
+            arn = (await self._execution(str(arn))).arn
+        return {"tasks": await self.open_tasks(arn)}
