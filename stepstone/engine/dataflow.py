@@ -18,7 +18,7 @@ from stepstone.asl.errors import RUNTIME, AslFailure
 from stepstone.asl.json import JSON
 from stepstone.asl.paths import Path, PathNotFound, ReferencePath, parse_path, parse_reference_path
 from stepstone.asl.template import Template, compile_template
-from stepstone.engine.variables import Assigned, JsonataAssign, JsonPathAssign
+from stepstone.engine.variables import Assigned, JsonataAssign, JsonPathAssign, check_limits
 
 Finished = tuple[JSON, Assigned | None]
 
@@ -116,7 +116,9 @@ class JsonPathIO:
             result = self._result_selector.evaluate(result, env)
         # JSONPath Assign reads the result after ResultSelector as `$` (the effective input for
         # states without a result), before ResultPath merges it into the input.
-        assigned = None if self._assign is None else self._assign.evaluate(result, env)
+        assigned = (
+            None if self._assign is None else check_limits(self._assign.evaluate(result, env), env.variables)
+        )
         if not self._result_whole:
             result = data if self._result_path is None else self._result_path.set(data, result)
         if self._output_whole:
@@ -125,6 +127,6 @@ class JsonPathIO:
 
     def caught(self, data: JSON, error_output: JSON, catcher: int, env: Env) -> Finished:
         assign = self._catch_assigns[catcher]
-        assigned = None if assign is None else assign.evaluate(error_output, env)
+        assigned = None if assign is None else check_limits(assign.evaluate(error_output, env), env.variables)
         path = self._catch_paths[catcher]
         return (data if path is None else path.set(data, error_output)), assigned

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from stepstone.asl import errors
@@ -26,6 +26,7 @@ from stepstone.engine.commands import ArmTimer, CancelTask, CancelTimer, Command
 from stepstone.engine.context import build_context
 from stepstone.engine.events import (
     Event,
+    Redrive,
     Start,
     Stop,
     TaskFailed,
@@ -47,6 +48,8 @@ TokenMinter = Callable[[str, str], str]
 MAX_TRANSITIONS = 1000
 ROOT_FRAME = "root"
 EXECUTION_TIMEOUT = "execution-timeout"
+#: The statuses RedriveExecution accepts.
+REDRIVABLE = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 _DETAILS: dict[str, str] = {}
 #: The state types whose Context object carries `State.RetryCount` (those that may have a Retry).
@@ -81,6 +84,12 @@ def decide(
         return run.decision()
     if state is None:
         raise ValueError(f"{type(event).__name__} for an execution that has not started")
+    if isinstance(event, Redrive):
+        if state.status not in REDRIVABLE or state.redrive_point is None:
+            return Decision(state, ignored=f"the execution is {state.status} and cannot be redriven")
+        run = Interpreter(program, state, now, seed, mint_token)
+        run.redrive(event)
+        return run.decision()
     if state.status != "RUNNING":
         return Decision(state, ignored=f"the execution is {state.status}")
     run = Interpreter(program, state, now, seed, mint_token)
@@ -196,6 +205,40 @@ class Interpreter:
         state.frames[ROOT_FRAME] = frame
         state.runnable.append(ROOT_FRAME)
         self.run()
+
+    def redrive(self, event: Redrive) -> None:
+        """Reopen the execution and enter again the root-level state where it stopped.
+
+        That state gets its original input and the variables as they were; retry counters start
+        over. A Map or Parallel state runs again as a whole (its iterations and branches included),
+        and the execution's TimeoutSeconds counts again from the redrive.
+        """
+        state = self.state
+        point = state.redrive_point
+        assert point is not None
+        state.status = "RUNNING"
+        state.error = state.cause = None
+        state.output = None
+        state.redrive_point = None
+        state.info = replace(state.info, redrive_count=event.redrive_count)
+        self.emit("ExecutionRedriven", {"redriveCount": event.redrive_count})
+        root = self.program.root
+        if root.timeout_seconds is not None:
+            due = self.now + timedelta(seconds=root.timeout_seconds)
+            self.arm(EXECUTION_TIMEOUT, "execution_timeout", ROOT_FRAME, due)
+        frame = Frame(ROOT_FRAME, root.key, None, 0, point.state, point.input)
+        frame.variables = point.variables
+        frame.last_event = state.next_event_id - 1
+        state.frames[ROOT_FRAME] = frame
+        state.runnable.append(ROOT_FRAME)
+        self.run()
+
+    def remember_redrive_point(self, frame: Frame | None) -> None:
+        """Keep where the root frame stood, so that a redrive can enter that state again."""
+        if frame is not None and frame.parent is None:
+            self.state.redrive_point = Frame(
+                frame.fid, frame.machine, None, 0, frame.state, frame.input, variables=dict(frame.variables)
+            )
 
     def apply(self, event: Event) -> str | None:
         """Apply a non-Start event; return why it was ignored, or None when it applied."""
@@ -360,6 +403,7 @@ class Interpreter:
         state = self.state
         state.frames.pop(frame.fid, None)
         if frame.parent is None:
+            self.remember_redrive_point(frame)
             details: JSONObject = {"error": error}
             if cause is not None:
                 details["cause"] = cause
@@ -371,6 +415,9 @@ class Interpreter:
         self, status: str, event_type: str, details: JSONObject, error: str | None, cause: str | None
     ) -> None:
         state = self.state
+        if state.redrive_point is None:
+            # Stopped or timed out: the root frame is still where it waits.
+            self.remember_redrive_point(state.frames.get(ROOT_FRAME))
         state.status = status  # type: ignore[assignment]
         state.error = error
         state.cause = cause

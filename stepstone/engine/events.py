@@ -82,4 +82,15 @@ class Stop:
     cause: str | None = None
 
 
-Event = Start | TaskStarted | TaskSucceeded | TaskFailed | TaskHeartbeat | TimerFired | Stop
+@dataclass(frozen=True, slots=True)
+class Redrive:
+    """RedriveExecution: restart a FAILED, TIMED_OUT or ABORTED execution where it stopped.
+
+    `redrive_count` is the execution's count after this redrive (1 for the first), which the
+    Context object shows as `$$.Execution.RedriveCount`.
+    """
+
+    redrive_count: int
+
+
+Event = Start | TaskStarted | TaskSucceeded | TaskFailed | TaskHeartbeat | TimerFired | Stop | Redrive

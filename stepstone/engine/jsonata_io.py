@@ -20,7 +20,7 @@ from stepstone.asl.jsonata import (
     is_expression,
 )
 from stepstone.engine.dataflow import Finished
-from stepstone.engine.variables import JsonataAssign, compile_assign
+from stepstone.engine.variables import JsonataAssign, check_limits, compile_assign
 
 
 def optional_value(source: JSON, present: bool, field: str) -> CompiledValue | None:
@@ -67,7 +67,9 @@ class JsonataIO:
             states["result"] = result
         # Output and Assign both read the variables from before the state: evaluate both, then commit.
         output = result if self._output is None else self._output.evaluate(states, env.variables, env)
-        assigned = None if self._assign is None else self._assign.evaluate(states, env)
+        assigned = (
+            None if self._assign is None else check_limits(self._assign.evaluate(states, env), env.variables)
+        )
         return output, assigned
 
     def caught(self, data: JSON, error_output: JSON, catcher: int, env: Env) -> Finished:
@@ -75,7 +77,7 @@ class JsonataIO:
         states = states_binding(data, env)
         states["errorOutput"] = error_output
         output = error_output if out is None else out.evaluate(states, env.variables, env)
-        assigned = None if assign is None else assign.evaluate(states, env)
+        assigned = None if assign is None else check_limits(assign.evaluate(states, env), env.variables)
         return output, assigned
 
 

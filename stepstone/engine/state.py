@@ -199,6 +199,9 @@ class ExecutionState:
     open_tasks: dict[str, OpenTask] = field(default_factory=dict)
     timers: dict[str, Timer] = field(default_factory=dict)
     runnable: list[str] = field(default_factory=list)
+    #: Where a redrive starts again: the root frame as it stood in the state that failed, timed out
+    #: or was stopped (kept only once the execution has closed unsuccessfully).
+    redrive_point: Frame | None = None
 
     def to_json(self) -> JSONObject:
         """The state as JSON-ready data (datetimes as ISO 8601 strings)."""
@@ -224,6 +227,7 @@ class ExecutionState:
             "open_tasks": {tid: task.to_json() for tid, task in self.open_tasks.items()},
             "timers": {tid: timer.to_json() for tid, timer in self.timers.items()},
             "runnable": list(self.runnable),
+            "redrive_point": None if self.redrive_point is None else self.redrive_point.to_json(),
         }
 
     @classmethod
@@ -242,4 +246,5 @@ class ExecutionState:
             open_tasks={tid: OpenTask.from_json(t) for tid, t in raw["open_tasks"].items()},
             timers={tid: Timer.from_json(t) for tid, t in raw["timers"].items()},
             runnable=list(raw["runnable"]),
+            redrive_point=None if raw.get("redrive_point") is None else Frame.from_json(raw["redrive_point"]),
         )

@@ -68,8 +68,8 @@ def _size(value: JSON) -> int:
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
-def check_limits(assigned: Assigned, visible: Mapping[str, JSON]) -> None:
-    """Raise States.DataLimitExceeded when an assignment breaks one of AWS's size limits."""
+def check_limits(assigned: Assigned, visible: Mapping[str, JSON]) -> Assigned:
+    """`assigned`, or States.DataLimitExceeded when it breaks one of AWS's size limits."""
     total = 0
     for name, value in assigned.items():
         size = _size(value)
@@ -93,6 +93,7 @@ def check_limits(assigned: Assigned, visible: Mapping[str, JSON]) -> None:
             f"The variables of the execution would have a size of {kept + total} bytes, above the "
             f"limit of {MAX_TOTAL_BYTES} bytes.",
         )
+    return assigned
 
 
 def visible(program: Program, execution: ExecutionState, frame: Frame) -> Mapping[str, JSON]:

@@ -15,6 +15,7 @@ from stepstone.engine.commands import InvokeTask
 from stepstone.engine.events import (
     Event,
     ExecutionInfo,
+    Redrive,
     Start,
     Stop,
     TaskFailed,
@@ -26,7 +27,7 @@ from stepstone.engine.events import (
 
 _EVENTS: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (Start, TaskStarted, TaskSucceeded, TaskFailed, TaskHeartbeat, TimerFired, Stop)
+    for cls in (Start, TaskStarted, TaskSucceeded, TaskFailed, TaskHeartbeat, TimerFired, Stop, Redrive)
 }
 
 

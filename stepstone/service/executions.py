@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from stepstone import errors as E
-from stepstone.engine.events import ExecutionInfo, Start, Stop
+from stepstone.engine.events import ExecutionInfo, Redrive, Start, Stop
 from stepstone.engine.history import to_aws
 from stepstone.runtime.codec import decode_history_event, encode_event
 from stepstone.runtime.worker import TERMINAL
@@ -173,7 +173,12 @@ class ExecutionOperations(ServiceBase):
         row = await self._execution(request["executionArn"])
         if row.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
             raise E.ExecutionNotRedrivable(f"Execution with status {row.status} cannot be redriven")
-        raise E.ExecutionNotRedrivable("Redrive is not supported by this engine yet")
+        now = self.clock.now()
+        event = encode_event(Redrive(row.redrive_count + 1))
+        if not await self.store.redrive_execution(row.arn, row.version, event, now):
+            raise E.ExecutionNotRedrivable("The execution changed while it was being redriven; try again")
+        self.worker.wake()
+        return {"redriveDate": now}
 
 
 def _parent_of(row: ExecutionRow) -> str | None:

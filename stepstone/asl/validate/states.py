@@ -11,6 +11,7 @@ from typing import Any
 from stepstone.asl.validate import expressions
 from stepstone.asl.validate.choice import check_choices
 from stepstone.asl.validate.fields import check_fields
+from stepstone.asl.validate.jsonata import check_variables_and_jsonata
 from stepstone.asl.validate.report import JSONPATH, Report, at, is_int
 from stepstone.asl.validate.resources import check_resource
 from stepstone.asl.validate.retry_catch import check_catch, check_retry
@@ -51,6 +52,7 @@ def check_state(state: dict[str, Any], kind: str, language: str, where: str, rep
         for name in _JSONATA_FIELDS:
             if name in state:
                 expressions.check_jsonata(state[name], at(where, name), report)
+    check_variables_and_jsonata(state, kind, language, where, report)
 
 
 def _check_heartbeat(state: dict[str, Any], where: str, report: Report) -> None:
