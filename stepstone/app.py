@@ -54,11 +54,6 @@ class Server:
 def open_store(config: Config) -> Store:
     """The store the configuration names: PostgreSQL (a DSN), a SQLite file, or memory."""
     if config.dsn is not None:
-        if config.data_dir is None and not os.environ.get("STEPSTONE_TOKEN_KEYS"):
-            # a token minted on one node is verified on another: every node needs the same keys
-            raise SystemExit(
-                "stepstone: nodes sharing PostgreSQL need shared token keys: set STEPSTONE_TOKEN_KEYS"
-            )
         from stepstone.store.postgres import PostgresStore  # psycopg is an optional dependency
 
         return PostgresStore(config.dsn, lease_seconds=config.lease_seconds)
@@ -169,6 +164,11 @@ async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
 async def serve(config: Config) -> None:
     import uvicorn
 
+    if config.dsn is not None and config.data_dir is None and not os.environ.get("STEPSTONE_TOKEN_KEYS"):
+        # a token minted on one node is verified on another: every node needs the same keys
+        raise SystemExit(
+            "stepstone: nodes sharing PostgreSQL need shared token keys: set STEPSTONE_TOKEN_KEYS"
+        )
     server = build(config)
     async with running(server):
         allowed, notice = binding_notice(
