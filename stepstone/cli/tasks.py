@@ -28,7 +28,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     listing = subs.add_parser("list", help="open tasks of running executions")
     where = listing.add_mutually_exclusive_group()
     where.add_argument("--endpoint", default=None, help="a running server, e.g. http://127.0.0.1:8083")
-    where.add_argument("--db", type=Path, default=None, help="a SQLite file (default: stepstone.db)")
+    where.add_argument("--db", default=None, help="a SQLite file or a PostgreSQL DSN (default: stepstone.db)")
     listing.add_argument("--execution", default=None, help="only this execution's tasks")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(handler=run)
@@ -81,17 +81,18 @@ def fetch_remote(endpoint: str, execution: str | None) -> list[dict[str, Any]]:
     return tasks
 
 
-def fetch_local(db: Path, execution: str | None) -> list[dict[str, Any]]:
+def fetch_local(db: str, execution: str | None) -> list[dict[str, Any]]:
     """The open tasks through an in-process service over the SQLite file."""
     from stepstone.app import build
-    from stepstone.config import Config
+    from stepstone.config import Config, is_postgres_dsn
     from stepstone.errors import ServiceError
 
-    if not db.exists():
+    dsn = db if is_postgres_dsn(db) else None
+    if dsn is None and not Path(db).exists():
         raise SystemExit(f"no database at {db}")
 
     async def ask() -> list[dict[str, Any]]:
-        server = build(Config(db=db))
+        server = build(Config(db=None if dsn else Path(db), dsn=dsn))
         await server.store.open()
         try:
             answer = await server.service.list_open_tasks({"executionArn": execution} if execution else {})
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     if args.endpoint:
         rows = fetch_remote(args.endpoint, args.execution)
     else:
-        rows = fetch_local(args.db or Path("stepstone.db"), args.execution)
+        rows = fetch_local(args.db or "stepstone.db", args.execution)
     rows = [{c: row.get(c) for c in COLUMNS} for row in rows]  # a fixed set: no token can slip in
     if args.json:
         for row in rows:
