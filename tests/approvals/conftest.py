@@ -113,7 +113,16 @@ class Stepstone:
         self.cli(*args, stdin=PASSWORD + "\n")
 
     def start(self) -> None:
-        cmd = [sys.executable, "-m", "stepstone.cli.main", "serve", "--port", str(self.port), "--db", str(self.db)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "stepstone.cli.main",
+            "serve",
+            "--port",
+            str(self.port),
+            "--db",
+            str(self.db),
+        ]
         with (self.tmp / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + 20
@@ -156,7 +165,9 @@ class Stepstone:
             time.sleep(0.1)
         raise AssertionError(f"{execution_arn} still running")
 
-    def sign_in(self, name: str, password: str = PASSWORD, *, next_url: str = "/approve/") -> requests.Session:
+    def sign_in(
+        self, name: str, password: str = PASSWORD, *, next_url: str = "/approve/"
+    ) -> requests.Session:
         browser = requests.Session()
         page = browser.get(f"{self.url}/approve/sign-in")
         form = {"user": name, "password": password, "csrf": csrf_of(page.text), "next": next_url}
