@@ -17,6 +17,7 @@ from stepstone.asl.env import Env
 from stepstone.asl.intrinsics import is_intrinsic, parse_intrinsic
 from stepstone.asl.json import JSON, JSONObject
 from stepstone.asl.jsonata import CompiledValue, compile_value
+from stepstone.asl.load import load_definition
 from stepstone.asl.model import (
     Catcher,
     ChoiceState,
@@ -160,7 +161,10 @@ def load_program(definition: JSONObject | str) -> Program:
     Raises `InvalidDefinitionError` (every diagnostic at once) when the definition is not valid ASL.
     """
     if isinstance(definition, str):
-        definition = json.loads(definition)
+        try:
+            definition = json.loads(definition)
+        except ValueError:  # kept as the user wrote it: JSON with doc-style comments, or YAML
+            definition = load_definition(definition)[0]
     check(definition)
     machine = parse_definition(definition)
     program = Program(definition=machine)
