@@ -2,7 +2,7 @@
 
 `SigV4Authenticator(service, always=...)` is an `Authenticator` (see `stepstone.api.auth`):
 
-- While no access key is active and `always` is False (a loopback-only server), requests are served
+- While no access key exists and `always` is False (a loopback-only server), requests are served
   as the anonymous principal and their signatures are not checked: any credentials work, as with a
   local emulator.
 - Otherwise every request must be signed (SigV4, service `states`, any region) with an active key;
@@ -47,8 +47,11 @@ class SigV4Authenticator:
         self.always = always
 
     async def required(self) -> bool:
-        """Whether requests must be signed right now (`always`, or some access key is active)."""
-        return self.always or await self.service.has_access_keys()
+        """Whether requests must be signed: `always`, or once any access key exists (it latches, as
+        keys are revoked, never deleted)."""
+        if not self.always and await self.service.has_access_keys():
+            self.always = True
+        return self.always
 
     async def __call__(self, request: ApiRequest) -> Principal:
         set_caller(Caller("anonymous", request.client))

@@ -135,8 +135,9 @@ class KeyOperations(ServiceBase):
         return revoked
 
     async def has_access_keys(self) -> bool:
-        """Whether any key is active: then every API request must be signed."""
-        return await self.store.has_active_access_keys()
+        """Whether any key was ever created: then every API request must be signed. Revoked keys
+        count, so that revoking the last key closes the API instead of opening it to everyone."""
+        return bool(await self.store.list_access_keys())
 
     async def signing_secret(self, key_id: str) -> tuple[AccessKeyRow, str] | None:
         """The active key `key_id` and its secret, to verify a signature; None if unknown or revoked."""
