@@ -1,4 +1,4 @@
-"""Attacks on the approval pages, against a real server: each gets its documented error and changes nothing."""
+"""Attacks on the approval pages against a real server: each gets its documented error, changes nothing."""
 
 from __future__ import annotations
 
