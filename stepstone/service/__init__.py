@@ -20,6 +20,7 @@ from stepstone.service.keys import KeyOperations
 from stepstone.service.machines import MachineOperations
 from stepstone.service.tags import TagOperations
 from stepstone.service.tasks import TaskViews
+from stepstone.service.testing import TestStateOperations
 from stepstone.service.users import UserOperations
 
 __all__ = ["MAX_PAYLOAD", "Service", "ServiceBase", "now_or"]
@@ -35,5 +36,6 @@ class Service(
     TagOperations,
     TaskViews,
     KeyOperations,
+    TestStateOperations,
 ):
     """Every operation of the API over one store and one runtime worker."""
