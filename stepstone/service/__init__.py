@@ -20,7 +20,7 @@ from stepstone.service.keys import KeyOperations
 from stepstone.service.machines import MachineOperations
 from stepstone.service.tags import TagOperations
 from stepstone.service.tasks import TaskViews
-from stepstone.service.testing import TestStateOperations
+from stepstone.service.testing import StateTestOperations
 from stepstone.service.users import UserOperations
 
 __all__ = ["MAX_PAYLOAD", "Service", "ServiceBase", "now_or"]
@@ -36,6 +36,6 @@ class Service(
     TagOperations,
     TaskViews,
     KeyOperations,
-    TestStateOperations,
+    StateTestOperations,
 ):
     """Every operation of the API over one store and one runtime worker."""

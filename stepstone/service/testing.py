@@ -183,7 +183,7 @@ def _trace(state: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
     return out
 
 
-class TestStateOperations(ServiceBase):
+class StateTestOperations(ServiceBase):
     """TestState: one state, one input, no execution."""
 
     def _test_registry(self, mock: Any) -> Registry:
