@@ -93,12 +93,16 @@ def exists_notice() -> str:
     )
 
 
+def _value(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return f"<pre>{escape(json.dumps(value, indent=2))}</pre>"
+    return escape(json.dumps(value))
+
+
 def _details(details: Any) -> str:
     if isinstance(details, dict) and details:
         rows = "".join(
-            f"<dt>{escape(str(k))}</dt><dd>"
-            + (escape(v) if isinstance(v, str) else f"<pre>{escape(json.dumps(v, indent=2))}</pre>")
-            + "</dd>"
+            f"<dt>{escape(str(k))}</dt><dd>" + (escape(v) if isinstance(v, str) else _value(v)) + "</dd>"
             for k, v in details.items()
         )
         return f"<dl>{rows}</dl>"
