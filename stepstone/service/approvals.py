@@ -24,6 +24,7 @@ from stepstone import errors as E
 from stepstone.engine.tokens import token_hash
 from stepstone.errors import ServiceError
 from stepstone.integrations.approvals import GROUP_PREFIX
+from stepstone.service.audit import AuditOperations, Caller
 from stepstone.service.callbacks import CallbackOperations
 from stepstone.service.users import SignInRequired, Viewer
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus
@@ -103,7 +104,7 @@ def decision_output(row: ApprovalRow) -> dict[str, Any]:
     }
 
 
-class ApprovalOperations(CallbackOperations):
+class ApprovalOperations(AuditOperations, CallbackOperations):
     """The approval pages' operations; decisions complete tasks through the callback path."""
 
     async def approval(self, approval_id: str, viewer: Viewer | None) -> ApprovalView:
@@ -124,11 +125,35 @@ class ApprovalOperations(CallbackOperations):
         return [row for row in await self.store.list_approvals("pending") if is_approver(row, viewer)]
 
     async def decide_approval(
-        self, approval_id: str, viewer: Viewer | None, *, approve: bool, comment: str = ""
+        self,
+        approval_id: str,
+        viewer: Viewer | None,
+        *,
+        approve: bool,
+        comment: str = "",
+        address: str | None = None,
     ) -> ApprovalRow:
-        """Record the viewer's decision and complete the task; the first decision wins."""
+        """Record the viewer's decision and complete the task; the first decision wins. Audited either way."""
         if viewer is None:
             raise SignInRequired()
+        caller = Caller(viewer.name, address)
+        try:
+            decided = await self._decide(approval_id, viewer, approve, comment)
+        except ServiceError as error:
+            row = await self.store.get_approval(approval_id)
+            await self.record_audit(
+                "ApprovalDecision", accepted=False, reason=f"{error.code}: {error.message} ({approval_id})",
+                execution_arn=None if row is None else row.execution_arn,
+                state_name=None if row is None else row.state_name, caller=caller,
+            )  # fmt: skip
+            raise
+        await self.record_audit(
+            "ApprovalDecision", accepted=True, reason=f"{decided.status} (request {approval_id})",
+            execution_arn=decided.execution_arn, state_name=decided.state_name, caller=caller,
+        )  # fmt: skip
+        return decided
+
+    async def _decide(self, approval_id: str, viewer: Viewer, approve: bool, comment: str) -> ApprovalRow:
         view = await self.approval(approval_id, viewer)
         row = view.request
         assert row is not None
@@ -148,7 +173,6 @@ class ApprovalOperations(CallbackOperations):
         if not won:
             raise AlreadyDecided(f"This request was already {decided.status} by {decided.decided_by}.")
         await self._complete(decided, token)
-        await self._audit_decision(decided)
         return decided
 
     async def _complete(self, row: ApprovalRow, token: str) -> None:
@@ -162,7 +186,3 @@ class ApprovalOperations(CallbackOperations):
         except (E.TaskTimedOut, E.InvalidToken) as exc:  # the task closed between our check and now
             log.warning("approval %s decided but its task had closed: %s", row.id, exc.message)
             raise ApprovalClosed() from exc
-
-    async def _audit_decision(self, row: ApprovalRow) -> None:
-        """The one place an approval decision is reported to the audit log."""
-        log.info("approval %s %s by %s (%s)", row.id, row.status, row.decided_by, row.execution_arn)

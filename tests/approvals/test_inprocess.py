@@ -151,6 +151,8 @@ def test_a_rejection_can_succeed_with_approved_false() -> None:
         output = json.loads(done["output"])
         assert done["status"] == "SUCCEEDED"
         assert output["approved"] is False and output["approvedBy"] == "alice" and output["comment"] == "no"
+        audit = [e for e in await k.service.list_audit() if e.action == "ApprovalDecision"]
+        assert [(e.principal, e.outcome, e.execution_arn) for e in audit] == [("alice", "accepted", arn)]
 
     asyncio.run(main())
 
@@ -171,6 +173,11 @@ def test_after_the_deadline_or_a_key_rotation_nobody_can_decide() -> None:
         with pytest.raises(NotAnApprover):
             await k.service.decide_approval(rotated.id, Viewer("mallory"), approve=True)
         assert all(r.status == "pending" for r in k.store.approvals.values())
+        refused = [e for e in await k.service.list_audit() if e.action == "ApprovalDecision"]
+        assert [(e.principal, e.outcome) for e in refused] == [("alice", "refused")] * 2 + [
+            ("mallory", "refused")
+        ]
+        assert "DeadlinePassed" in refused[0].reason
 
     asyncio.run(main())
 

@@ -212,6 +212,7 @@ class ApprovalApp:
                 who.viewer,
                 approve=decision == "approve",
                 comment=form.get("comment", "").strip(),
+                address=self.auth.client_address(scope),
             )
         except ServiceError as exc:
             return await self._show(scope, approval_id, exc)
