@@ -1,8 +1,13 @@
-"""A real `stepstone serve` process on a temp SQLite file and a free port, driven with boto3."""
+"""A real `stepstone serve` process on a free port, driven with boto3, on SQLite and on PostgreSQL.
+
+The `server` fixture is parametrised: every end-to-end test runs against both stores.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,12 +39,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class ServerProcess:
-    """One server process; `restart()` kill -9s it and starts another on the same file."""
+def shared_token_keys() -> str:
+    """STEPSTONE_TOKEN_KEYS for nodes that share one database (a token minted on one verifies on all)."""
+    return json.dumps({"active": "k1", "keys": {"k1": secrets.token_hex(32)}})
 
-    def __init__(self, tmp: Path) -> None:
+
+class ServerProcess:
+    """One server process; `restart()` kill -9s it and starts another on the same database.
+
+    `db` is a SQLite file (default) or a PostgreSQL DSN; nodes of one PostgreSQL database pass the same
+    `token_keys`. Leases are short so that a killed node's work returns quickly.
+    """
+
+    def __init__(
+        self, tmp: Path, db: str | None = None, *, token_keys: str | None = None, name: str = "server"
+    ) -> None:
         self.tmp = tmp
-        self.db = tmp / "stepstone.db"
+        self.db = db or str(tmp / "stepstone.db")
+        self.name = name
+        self.token_keys = token_keys
         self.functions = tmp / "functions.py"
         self.functions.write_text(FUNCTIONS)
         self.port = free_port()
@@ -47,9 +65,11 @@ class ServerProcess:
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "stepstone.cli.main", "serve", "--port", str(self.port)]
-        cmd += ["--db", str(self.db), "--functions", str(self.functions)]
+        cmd += ["--db", self.db, "--functions", str(self.functions), "--lease-seconds", "2"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        with (self.tmp / "server.log").open("ab") as log:
+        if self.token_keys is not None:
+            env["STEPSTONE_TOKEN_KEYS"] = self.token_keys
+        with self.log.open("ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -58,9 +78,13 @@ class ServerProcess:
                 return
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError((self.tmp / "server.log").read_text()) from None
+                    raise RuntimeError(self.log.read_text()) from None
                 time.sleep(0.05)
         raise RuntimeError("server did not start")
+
+    @property
+    def log(self) -> Path:
+        return self.tmp / f"{self.name}.log"
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -81,9 +105,12 @@ class ServerProcess:
         )
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path)
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+    if request.param == "postgres":
+        proc = ServerProcess(tmp_path, request.getfixturevalue("pg_dsn"), token_keys=shared_token_keys())
+    else:
+        proc = ServerProcess(tmp_path)
     proc.start()
     try:
         yield proc
