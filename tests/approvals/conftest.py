@@ -21,6 +21,8 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
+from tests.store.conftest import with_store  # noqa: F401  (the store contract runs here too)
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "approval-builtin"
 PASSWORD = "correct horse battery"
