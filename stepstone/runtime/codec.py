@@ -64,8 +64,19 @@ def decode_invoke(text: str) -> tuple[InvokeTask, bool]:
     return InvokeTask(**raw), has_token
 
 
+def _isoformat(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# One encoder, built once: json.dumps with options builds a new one per call, and the history of one
+# transition is dozens of events. Datetimes anywhere in the event go through `default`.
+_HISTORY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_isoformat)
+
+
 def encode_history_event(event: dict[str, Any]) -> str:
-    return dumps({k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in event.items()})
+    return _HISTORY_ENCODER.encode(event)
 
 
 def decode_history_event(text: str) -> dict[str, Any]:

@@ -20,21 +20,30 @@ class Signals:
             if not future.done():
                 future.set_result(None)
 
-    async def wait(self, key: str, timeout: float) -> bool:
-        """True when notified, False on timeout; cancellation propagates (shutdown)."""
+    def subscribe(self, key: str) -> asyncio.Future[None]:
+        """Register now, wait later: a notify that comes in between (while the caller looks for work
+        in the store) is not lost. Pass the result to `wait`, or to `discard` when not waiting."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters[key].add(future)
+        return future
+
+    def discard(self, key: str, future: asyncio.Future[None]) -> None:
+        waiters = self._waiters.get(key)
+        if waiters is not None:
+            waiters.discard(future)
+            if not waiters:
+                del self._waiters[key]
+
+    async def wait(self, key: str, timeout: float, subscription: asyncio.Future[None] | None = None) -> bool:
+        """True when notified, False on timeout; cancellation propagates (shutdown)."""
+        future = subscription if subscription is not None else self.subscribe(key)
         try:
             await asyncio.wait_for(future, timeout)
             return True
         except TimeoutError:
             return False
         finally:
-            waiters = self._waiters.get(key)
-            if waiters is not None:
-                waiters.discard(future)
-                if not waiters:
-                    del self._waiters[key]
+            self.discard(key, future)
 
     def cancel_all(self) -> None:
         for waiters in self._waiters.values():

@@ -106,7 +106,7 @@ class Worker:
         self._retry_at: dict[str, datetime] = {}
         self._dispatching: dict[int, asyncio.Task[None]] = {}
         self._draining: set[asyncio.Task[int]] = set()
-        self._programs: dict[tuple[str, str], Program] = {}
+        self._programs: dict[tuple[str, str], asyncio.Future[Program]] = {}
         self._stopped = False
         #: With other nodes on the same store: look for work (and orphaned commands) at least this often.
         self.poll_seconds = poll_seconds
@@ -200,14 +200,24 @@ class Worker:
         return made
 
     async def _program(self, row: ExecutionRow) -> Program:
+        # The cache holds the loading task, not only its result: the executions of one round all ask at
+        # once, and without this each of them would read and compile the same definition.
         key = (row.state_machine_arn, row.revision_id)
-        program = self._programs.get(key)
-        if program is None:
-            definition = await self.store.get_definition(*key)
-            if definition is None:
-                raise LookupError(f"no definition {key}")
-            program = self._programs[key] = load_program(definition)
-        return program
+        loading = self._programs.get(key)
+        if loading is None:
+            loading = self._programs[key] = asyncio.ensure_future(self._load_program(key))
+        try:
+            return await asyncio.shield(loading)
+        except Exception:
+            if self._programs.get(key) is loading:
+                del self._programs[key]  # a failed load is not cached
+            raise
+
+    async def _load_program(self, key: tuple[str, str]) -> Program:
+        definition = await self.store.get_definition(*key)
+        if definition is None:
+            raise LookupError(f"no definition {key}")
+        return load_program(definition)
 
     async def _step(self, arn: str, inbox: InboxRow) -> bool:
         row = await self.store.get_execution(arn)

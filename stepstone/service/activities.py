@@ -52,13 +52,21 @@ class ActivityOperations(ServiceBase):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_POLL_SECONDS
         while True:
-            task = await self.store.claim_activity_task(arn, encode_started)
+            # Subscribed before looking, so a task queued while the claim runs wakes this poll.
+            queued = self.signals.subscribe(arn)
+            try:
+                task = await self.store.claim_activity_task(arn, encode_started)
+            except BaseException:
+                self.signals.discard(arn, queued)
+                raise
             if task is not None:
+                self.signals.discard(arn, queued)
                 self.worker.wake()
                 return {"taskToken": self.keys.mint(task.execution_arn, task.task_id), "input": task.input}
             remaining = deadline - loop.time()
             if remaining <= 0:
+                self.signals.discard(arn, queued)
                 return {}
-            await self.signals.wait(arn, remaining)
+            await self.signals.wait(arn, remaining, queued)
 
     # callbacks --------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The SQLite `Store`: one file in WAL mode, one writer.
 
 Every write runs on one dedicated thread with its own connection inside `BEGIN IMMEDIATE ... COMMIT`,
-so writes are serialised and a transition is all-or-nothing. Reads run on a small pool of threads,
+so writes are serialised and a transition is all-or-nothing; writes queued together share one commit,
+each under its own savepoint (`sqlite_writer`). Reads run on a small pool of threads,
 each with its own connection (WAL lets them read while the writer writes). Queries are named, in
 `sql/sqlite/queries.sql`; the schema grows by numbered files in `migrations/sqlite/`.
 """
@@ -38,21 +39,27 @@ from stepstone.store.base import (
     Transition,
 )
 from stepstone.store.security import AccessKeyRow, AuditRow
+from stepstone.store.sqlite_writer import Writer
 
 T = TypeVar("T")
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
 
 
 def ts(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime(_FORMAT)
+    # isoformat is several times faster than strftime and gives the same fixed-width text for UTC
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+    return None if value is None else _dt(value)
 
 
 def _dt(value: str) -> datetime:
-    return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)  # strptime is ten times slower
 
 
 def load_queries(dialect: str = "sqlite") -> dict[str, str]:
@@ -169,28 +176,17 @@ class SqliteStore:
 
     def __init__(self, path: str | Path, *, readers: int = 4) -> None:
         self.path = str(path)
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stepstone-sqlite-writer")
+        self._writer = Writer(lambda: _connect(self.path))
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="stepstone-sqlite-reader")
-        self._wconn: sqlite3.Connection | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
     async def open(self) -> None:
-        def setup() -> None:
-            self._wconn = _connect(self.path)
-            migrate(self._wconn)
-
-        await asyncio.get_running_loop().run_in_executor(self._writer, setup)
+        await self._writer.call(migrate, transactional=False)
 
     async def close(self) -> None:
-        def close_writer() -> None:
-            if self._wconn is not None:
-                self._wconn.close()
-                self._wconn = None
-
-        await asyncio.get_running_loop().run_in_executor(self._writer, close_writer)
-        self._writer.shutdown(wait=True)
+        await self._writer.stop()
         self._readers.shutdown(wait=True)
         with self._lock:
             for conn in self._reader_conns:
@@ -199,20 +195,8 @@ class SqliteStore:
 
     # plumbing ---------------------------------------------------------------------------------------
 
-    def _in_transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._wconn
-        assert conn is not None, "SqliteStore.open() was not awaited"
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._writer, self._in_transaction, fn)
+        return await self._writer.call(fn)
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -58,7 +58,8 @@ WHERE arn = :arn AND version = :expected_version;
 INSERT INTO inbox (execution_arn, event) VALUES (:execution_arn, :event);
 
 -- name: executions_with_work
-SELECT execution_arn FROM inbox GROUP BY execution_arn ORDER BY min(id);
+-- Bounded: a backlog of 100,000 starts is worked through 1,000 executions per round, not all at once.
+SELECT execution_arn FROM inbox GROUP BY execution_arn ORDER BY min(id) LIMIT 1000;
 
 -- name: next_inbox
 SELECT id, execution_arn, event FROM inbox WHERE execution_arn = :execution_arn ORDER BY id LIMIT 1;
