@@ -8,9 +8,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from stepstone.api import make_app
 from stepstone.api.app import ApiApp
@@ -33,7 +34,7 @@ from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
 from stepstone.store.sqlite import SqliteStore
 from stepstone.web.approve import ApprovalApp
-from stepstone.web.auth import WebAuthSettings
+from stepstone.web.auth import WebAuth, WebAuthSettings
 from stepstone.web.console import ConsoleApp, ConsoleSettings
 
 log = logging.getLogger("stepstone.app")
@@ -99,13 +100,27 @@ def build(config: Config) -> Server:
         service, always=not is_loopback(config.host) and not config.insecure_no_auth
     )
     api = make_app(service, authenticator=authenticator)
-    # The console is as open as the API: once the API requires credentials, so does the console.
-    api.mount(
-        "/console",
-        ConsoleApp(service, settings=ConsoleSettings(require_sign_in=authenticator.always)),
-    )
+    web_auth = WebAuth(service, web_auth_settings(approvals))
+    api.mount("/console", ConsoleApp(service, settings=console_settings(authenticator, web_auth)))
     api.mount("/approve", ApprovalApp(service, web_auth_settings(approvals)))
     return Server(config, store, worker, service, api)
+
+
+#: The group of local users allowed the console once the API requires credentials.
+CONSOLE_GROUP = "console"
+
+
+def console_settings(authenticator: SigV4Authenticator, web_auth: WebAuth) -> ConsoleSettings:
+    """The console is as open as the API; once the API requires credentials (asked per request: the
+    first access key locks it), only a signed-in member of the `console` group may use it."""
+
+    async def signed_in(scope: MutableMapping[str, Any]) -> bool:
+        viewer = (await web_auth.identify(scope)).viewer
+        return viewer is not None and CONSOLE_GROUP in viewer.groups
+
+    return ConsoleSettings(
+        require_sign_in=authenticator.required, signed_in=signed_in, sign_in_url="/approve/sign-in"
+    )
 
 
 def approval_integration(config: Config, settings: ApprovalSettings, store: Store) -> ApprovalIntegration:

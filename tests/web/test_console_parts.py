@@ -126,15 +126,32 @@ def test_outcomes_retry_then_success_caught_failure_and_where_it_stopped() -> No
 
 
 def request(**headers: str) -> Request:
-    return Request("GET", "/console", {}, headers, {}, "http")
+    scope = {"headers": [(k.encode(), v.encode()) for k, v in headers.items()]}
+    return Request("GET", "/console", {}, headers, {}, "http", scope=scope)
 
 
 def test_console_allowed_is_open_when_the_api_is_and_locked_otherwise() -> None:
-    assert console_allowed(request(), ConsoleSettings())
-    assert not console_allowed(request(), ConsoleSettings(require_sign_in=True))
-    signed_in = ConsoleSettings(require_sign_in=True, signed_in=lambda r: r.headers.get("x-user") == "ann")
-    assert console_allowed(request(**{"x-user": "ann"}), signed_in)
-    assert not console_allowed(request(**{"x-user": "bob"}), signed_in)
+    async def ann_only(scope: Any) -> bool:
+        return (b"x-user", b"ann") in scope["headers"]
+
+    locked = [False]
+
+    async def api_locked() -> bool:
+        return locked[0]
+
+    async def check(settings: ConsoleSettings, **headers: str) -> bool:
+        return await console_allowed(request(**headers), settings)
+
+    assert asyncio.run(check(ConsoleSettings()))
+    assert not asyncio.run(check(ConsoleSettings(require_sign_in=True)))
+    signed_in = ConsoleSettings(require_sign_in=True, signed_in=ann_only)
+    assert asyncio.run(check(signed_in, **{"x-user": "ann"}))
+    assert not asyncio.run(check(signed_in, **{"x-user": "bob"}))
+    # The API locks when its first access key is made: the console follows without a restart.
+    latching = ConsoleSettings(require_sign_in=api_locked, signed_in=ann_only)
+    assert asyncio.run(check(latching, **{"x-user": "bob"}))
+    locked[0] = True
+    assert not asyncio.run(check(latching, **{"x-user": "bob"}))
 
 
 class Untouchable:
@@ -173,11 +190,9 @@ def test_a_locked_console_serves_nothing_but_its_stylesheet() -> None:
         assert status == 401 and b"Sign-in required" in body
         assert b"content-security-policy" in headers  # fmt: skip
     assert call(app, "GET", "/console/static/console.css")[0] == 200
-    redirecting = ConsoleApp(
-        Untouchable(), settings=ConsoleSettings(require_sign_in=True, sign_in_url="/login")
-    )  # type: ignore[arg-type]
-    status, headers, _ = call(redirecting, "GET", "/console")
-    assert status == 303 and headers[b"location"] == b"/login"
+    linking = ConsoleSettings(require_sign_in=True, sign_in_url="/approve/sign-in")
+    status, _, body = call(ConsoleApp(Untouchable(), settings=linking), "GET", "/console")  # type: ignore[arg-type]
+    assert status == 401 and b'href="/approve/sign-in"' in body
 
 
 def test_time_cells_carry_iso_timestamps_for_the_script() -> None:

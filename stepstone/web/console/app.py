@@ -89,11 +89,11 @@ class ConsoleApp:
         path = request.path[len(PREFIX) :].rstrip("/")
         if path.startswith("/static/") and request.method == "GET":
             return self._static(path.removeprefix("/static/"))
-        if not console_allowed(request, self.settings):
-            if self.settings.sign_in_url and request.method == "GET":
-                return Response.redirect(self.settings.sign_in_url)
-            body = message_page("Sign-in required", "The API requires credentials, so the console does too.",
-                                detail="Sign in to use the console.")  # fmt: skip
+        if not await console_allowed(request, self.settings):
+            body = message_page(
+                "Sign-in required", "The API requires credentials, so the console does too.",
+                detail="Sign in as a user allowed the console.", link=self.settings.sign_in_url,
+            )  # fmt: skip
             return Response(401, body)
         if request.method == "POST":
             return await self._post(request, path, receive)

@@ -87,10 +87,13 @@ def page(title: str, body: Markup, *, crumbs: list[tuple[str, str | None]] | Non
     return document.encode()
 
 
-def message_page(status_title: str, message: str, *, detail: str | None = None) -> bytes:
+def message_page(
+    status_title: str, message: str, *, detail: str | None = None, link: str | None = None
+) -> bytes:
     body = fmt(
-        '<section class="card notice"><h1>{title}</h1><p>{message}</p>{detail}</section>',
+        '<section class="card notice"><h1>{title}</h1><p>{message}</p>{detail}{link}</section>',
         title=status_title, message=message,
         detail=fmt('<p class="muted">{d}</p>', d=detail) if detail else Markup(""),
+        link=fmt('<p><a href="{h}">Sign in</a></p>', h=link) if link else Markup(""),
     )  # fmt: skip
     return page(status_title, body, crumbs=[("Console", PREFIX)])

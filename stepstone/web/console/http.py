@@ -45,6 +45,7 @@ class Request:
     cookies: dict[str, str]
     scheme: str
     form: dict[str, str] = field(default_factory=dict)
+    scope: Scope = field(default_factory=dict, repr=False)  # for hooks that read the connection
 
     @classmethod
     def from_scope(cls, scope: Scope) -> Request:
@@ -58,7 +59,9 @@ class Request:
             cookies = {name: morsel.value for name, morsel in jar.items()}
         except CookieError:
             pass  # a malformed cookie header is treated as no cookies
-        return cls(scope["method"], scope["path"], query, headers, cookies, scope.get("scheme", "http"))
+        return cls(
+            scope["method"], scope["path"], query, headers, cookies, scope.get("scheme", "http"), scope=scope
+        )
 
     def origin(self) -> str:
         """This server's own origin as the browser sees it (scheme://host[:port])."""

@@ -6,9 +6,10 @@
 
 `console_allowed` is the one place access is decided. With no API authentication configured the
 console is as open as the API (both listen on localhost by default). As soon as the API requires
-credentials (`require_sign_in`), the console requires a signed-in browser: the `signed_in` check of
-the web sign-in is asked, and without one every console page answers 401. Executions' inputs and
-outputs are user data that may hold secrets, so reading is gated as well as acting.
+credentials (`require_sign_in`, asked per request because creating the first access key locks the
+API), the console requires a signed-in browser: the `signed_in` check of the web sign-in is asked,
+and without one every console page answers 401. Executions' inputs and outputs are user data that
+may hold secrets, so reading is gated as well as acting.
 """
 
 from __future__ import annotations
@@ -16,37 +17,40 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from stepstone.web.console.http import Request
+from stepstone.web.console.http import Request, Scope
 
 CSRF_COOKIE = "stepstone_console_csrf"
 CSRF_FIELD = "csrf"
 
-#: Given a request, is there a signed-in user behind it? Supplied by the web sign-in.
-SignedIn = Callable[[Request], bool]
+#: Given a request's ASGI scope, is a signed-in user allowed the console behind it? From the web sign-in.
+SignedIn = Callable[[Scope], Awaitable[bool]]
+#: Does the API require credentials right now? (A bool when it is fixed for the process.)
+Required = bool | Callable[[], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
 class ConsoleSettings:
     """How the console is guarded. `require_sign_in` is set when the API requires credentials."""
 
-    require_sign_in: bool = False
+    require_sign_in: Required = False
     signed_in: SignedIn | None = None
-    sign_in_url: str | None = None  # where to send a browser that must sign in first
+    sign_in_url: str | None = None  # linked from the "sign-in required" page
 
 
-def console_allowed(request: Request, settings: ConsoleSettings) -> bool:
+async def console_allowed(request: Request, settings: ConsoleSettings) -> bool:
     """May `request` use the console (read pages and post actions)?
 
     Open when the API is open; when the API requires credentials, only a browser the web sign-in
     recognises. Without a sign-in check configured, a locked console admits nobody: never an open door.
     """
-    if not settings.require_sign_in:
+    required = settings.require_sign_in
+    if not (required if isinstance(required, bool) else await required()):
         return True
-    return settings.signed_in is not None and settings.signed_in(request)
+    return settings.signed_in is not None and await settings.signed_in(request.scope)
 
 
 class Csrf:
