@@ -34,6 +34,7 @@ __all__ = [
     "ApprovalClosed",
     "ApprovalNotFound",
     "ApprovalOperations",
+    "ApprovalRow",
     "ApprovalView",
     "DeadlinePassed",
     "NotAnApprover",

@@ -28,6 +28,7 @@ from stepstone.store.approvals import SessionRow, UserRow
 __all__ = [
     "InvalidCredentials",
     "InvalidUser",
+    "SessionRow",
     "SignInRequired",
     "TooManySignInAttempts",
     "UserOperations",

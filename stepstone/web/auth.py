@@ -23,8 +23,7 @@ from typing import Any
 
 from stepstone.errors import ServiceError
 from stepstone.service import Service
-from stepstone.service.users import Viewer
-from stepstone.store.approvals import SessionRow
+from stepstone.service.users import SessionRow, Viewer
 
 __all__ = ["CsrfRejected", "Identity", "WebAuth", "WebAuthSettings"]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from stepstone.store.approvals import ApprovalRow
+from stepstone.service.approvals import ApprovalRow
 
 PREFIX = "/approve"
 
