@@ -161,10 +161,11 @@ def load_program(definition: JSONObject | str) -> Program:
     Raises `InvalidDefinitionError` (every diagnostic at once) when the definition is not valid ASL.
     """
     if isinstance(definition, str):
+        text = definition
         try:
-            definition = json.loads(definition)
+            definition = json.loads(text)
         except ValueError:  # kept as the user wrote it: JSON with doc-style comments, or YAML
-            definition = load_definition(definition)[0]
+            definition = load_definition(text)[0]
     check(definition)
     machine = parse_definition(definition)
     program = Program(definition=machine)
