@@ -105,6 +105,8 @@ CREATE TABLE activity_tasks (
 
 CREATE INDEX activity_tasks_by_activity ON activity_tasks (activity_arn, id);
 
+CREATE INDEX activity_tasks_by_task ON activity_tasks (execution_arn, task_id);
+
 CREATE TABLE tags (
     resource_arn TEXT NOT NULL,
     key TEXT NOT NULL,
