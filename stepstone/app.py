@@ -80,10 +80,13 @@ def build(config: Config) -> Server:
     raw = load_token_keys(config)
     keys = KeyRing(raw.keys, raw.active)
     registry = Registry()
-    if config.functions:
-        FunctionIntegration.from_files(
-            config.functions, region=config.region, account=config.account
-        ).register_into(registry)
+    functions = list(config.functions)
+    if config.examples:  # the examples' state machines call the examples' functions
+        functions += sorted(p for p in EXAMPLES.glob("*/functions.py") if p not in functions)
+    if functions:
+        FunctionIntegration.from_files(functions, region=config.region, account=config.account).register_into(
+            registry
+        )
     clock = SystemClock()
     worker = Worker(store, registry, keys, clock=clock, poll_seconds=5.0 if config.dsn else None)
     wake_on_notify(store, worker)
