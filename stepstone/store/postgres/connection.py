@@ -37,7 +37,9 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             open=False,
-            kwargs={"row_factory": dict_row, "options": "-c timezone=UTC"},
+            # autocommit: a lone statement is its own transaction (no BEGIN/COMMIT round trips);
+            # `transaction()` opens an explicit one when a method needs several statements
+            kwargs={"row_factory": dict_row, "options": "-c timezone=UTC", "autocommit": True},
             connection_class=psycopg.AsyncConnection[DictRow],
             name="stepstone",
         )
@@ -59,15 +61,23 @@ class Database:
             cur = await conn.execute(Q[query], params)
             return await cur.fetchone()
 
+    async def run(self, query: str, **params: Any) -> int:
+        """A lone statement (its own transaction); the rows it touched."""
+        async with self.pool.connection() as conn:
+            return (await conn.execute(Q[query], params)).rowcount
+
     async def all(self, query: str, **params: Any) -> list[DictRow]:
         async with self.pool.connection() as conn:
             cur = await conn.execute(Q[query], params)
             return await cur.fetchall()
 
 
-async def notify(conn: Conn, key: str) -> None:
-    """Queue a wake-up for every node; delivered when (and only if) the transaction commits."""
-    await conn.execute(Q["notify"], {"key": key})
+async def notify(conn: Conn, sender: str, key: str) -> None:
+    """Queue a wake-up for every node; delivered when (and only if) the transaction commits.
+
+    The payload is "<sender> <key>": a node ignores its own (it woke itself in-process already).
+    """
+    await conn.execute(Q["notify"], {"key": f"{sender} {key}"})
 
 
 class NotificationListener:
@@ -77,8 +87,9 @@ class NotificationListener:
     lost, so the node looks for work itself.
     """
 
-    def __init__(self, dsn: str, on_notify: Listener) -> None:
+    def __init__(self, dsn: str, owner: str, on_notify: Listener) -> None:
         self.dsn = dsn
+        self.owner = owner
         self.on_notify = on_notify
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
@@ -103,7 +114,9 @@ class NotificationListener:
                     delay = 0.1
                     self.on_notify("work")
                     async for note in conn.notifies():
-                        self.on_notify(note.payload)
+                        sender, _, key = note.payload.partition(" ")
+                        if sender != self.owner:
+                            self.on_notify(key)
             except psycopg.Error as exc:
                 self.listening.clear()
                 log.warning("LISTEN connection lost (%s); reconnecting in %.1f s", exc, delay)

@@ -105,7 +105,7 @@ class PostgresStore(AccountsMixin):
 
     def listen(self, on_notify: Listener) -> None:
         """Call `on_notify(key)` for every wake-up any node sends (from `open()` on)."""
-        self._listener = NotificationListener(self.dsn, on_notify)
+        self._listener = NotificationListener(self.dsn, self.owner, on_notify)
 
     async def open(self) -> None:
         if self.migrate_on_open:
@@ -209,7 +209,7 @@ class PostgresStore(AccountsMixin):
 
     async def _enqueue(self, c: Conn, execution_arn: str, event: str) -> int:
         cur = await c.execute(Q["enqueue"], {"execution_arn": execution_arn, "event": event})
-        await notify(c, WORK)
+        await notify(c, self.owner, WORK)
         row = await cur.fetchone()
         return int(row["id"]) if row is not None else 0
 
@@ -219,34 +219,27 @@ class PostgresStore(AccountsMixin):
 
     async def executions_with_work(self) -> list[str]:
         """Lease (to this node) executions with queued events that no live lease of another holds."""
-        async with self.db.transaction() as c:
-            cur = await c.execute(Q["claim_executions"], {**self._lease(), "limit": CLAIM_LIMIT})
-            return [r["arn"] for r in await cur.fetchall()]
+        rows = await self.db.all("claim_executions", **self._lease(), limit=CLAIM_LIMIT)
+        return [r["arn"] for r in rows]
 
     async def next_inbox(self, execution_arn: str) -> InboxRow | None:
         """The next queued event; when there is none, the lease is let go so any node may take the next."""
         r = await self.db.one("next_inbox", execution_arn=execution_arn)
         if r is not None:
             return InboxRow(r["id"], r["execution_arn"], r["event"])
-        async with self.db.transaction() as c:
-            await c.execute(Q["release_execution"], {"arn": execution_arn, "owner": self.owner})
+        await self.db.run("release_execution", arn=execution_arn, owner=self.owner)
         return None
 
     async def commit_transition(self, t: Transition) -> None:
         arn = t.execution_arn
         try:
             async with self.db.transaction() as c:
-                if (
-                    t.consumed_inbox_id is not None
-                    and not (await c.execute(Q["consume_inbox"], {"id": t.consumed_inbox_id})).rowcount
-                ):
-                    raise StoreConflict(arn)
                 applied = await c.execute(
-                    Q["apply_transition"],
+                    Q["consume_and_apply"],
                     {
-                        "arn": arn, "expected_version": t.expected_version, "state": t.state,
-                        "status": t.status, "output": t.output, "error": t.error, "cause": t.cause,
-                        "stop_date": t.stop_date, "event_count": len(t.history),
+                        "arn": arn, "expected_version": t.expected_version, "inbox_id": t.consumed_inbox_id,
+                        "state": t.state, "status": t.status, "output": t.output, "error": t.error,
+                        "cause": t.cause, "stop_date": t.stop_date, "event_count": len(t.history),
                     },
                 )  # fmt: skip
                 if not applied.rowcount:
@@ -275,13 +268,17 @@ class PostgresStore(AccountsMixin):
                     await c.execute(Q["close_task"], {**key, "closed": t.closed_at})
                     await c.execute(Q["dequeue_task_activities"], key)
                 if t.arm_timers:
-                    await notify(c, WORK)  # every node sleeps until its next timer: this may be sooner
+                    await notify(
+                        c, self.owner, WORK
+                    )  # every node sleeps until its next timer: this may be sooner
                 if t.status in TERMINAL:
-                    await notify(c, f"execution:{arn}")
+                    await notify(c, self.owner, f"execution:{arn}")
         except psycopg.errors.UniqueViolation as exc:
             raise StoreConflict(arn) from exc
 
     async def fire_due_timers(self, now: datetime, encode: TimerEncoder) -> int:
+        if await self.db.one("any_timer_due", now=now) is None:
+            return 0  # the common case, in one round trip
         async with self.db.transaction() as c:
             cur = await c.execute(Q["claim_due_timers"], {"now": now, "limit": 1000})
             due = await cur.fetchall()
@@ -290,7 +287,7 @@ class PostgresStore(AccountsMixin):
                     {"execution_arn": r["execution_arn"], "event": encode(r["timer_id"])} for r in due
                 ])  # fmt: skip
             if due:
-                await notify(c, WORK)
+                await notify(c, self.owner, WORK)
             return len(due)
 
     async def next_timer_due(self) -> datetime | None:
@@ -299,10 +296,10 @@ class PostgresStore(AccountsMixin):
 
     async def pending_outbox(self) -> list[OutboxRow]:
         """Lease the commands nobody (alive) holds, and renew this node's own."""
-        async with self.db.transaction() as c:
-            cur = await c.execute(Q["claim_outbox"], {**self._lease(), "limit": 1000})
-            rows = sorted(await cur.fetchall(), key=lambda r: int(r["id"]))
-            return [OutboxRow(r["id"], r["execution_arn"], r["command"]) for r in rows]
+        rows = sorted(
+            await self.db.all("claim_outbox", **self._lease(), limit=1000), key=lambda r: int(r["id"])
+        )
+        return [OutboxRow(r["id"], r["execution_arn"], r["command"]) for r in rows]
 
     async def complete_outbox(
         self, outbox_id: int, result_event: str | None, activity_task: ActivityTaskRow | None = None
@@ -322,7 +319,7 @@ class PostgresStore(AccountsMixin):
                         "task_id": activity_task.task_id, "input": activity_task.input,
                     },
                 )  # fmt: skip
-                await notify(c, activity_task.activity_arn)
+                await notify(c, self.owner, activity_task.activity_arn)
 
     # tasks and callbacks ----------------------------------------------------------------------------
 

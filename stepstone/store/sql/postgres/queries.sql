@@ -90,6 +90,16 @@ SELECT id, execution_arn, event FROM inbox WHERE execution_arn = %(execution_arn
 -- name: consume_inbox
 DELETE FROM inbox WHERE id = %(id)s;
 
+-- name: consume_and_apply
+-- One round trip: the inbox row is consumed and the guarded update applied; 0 rows means a conflict
+-- (the event was taken or the version moved), and the caller rolls the whole transaction back.
+WITH consumed AS (DELETE FROM inbox WHERE id = %(inbox_id)s RETURNING id)
+UPDATE executions SET state = %(state)s, status = %(status)s, output = %(output)s, error = %(error)s,
+    cause = %(cause)s, stop_date = %(stop_date)s, version = version + 1,
+    next_event_id = next_event_id + %(event_count)s
+WHERE arn = %(arn)s AND version = %(expected_version)s
+  AND (%(inbox_id)s::bigint IS NULL OR EXISTS (SELECT 1 FROM consumed));
+
 -- name: apply_transition
 UPDATE executions SET state = %(state)s, status = %(status)s, output = %(output)s, error = %(error)s,
     cause = %(cause)s, stop_date = %(stop_date)s, version = version + 1,
@@ -120,6 +130,9 @@ DELETE FROM timers t USING (
 ) d
 WHERE t.execution_arn = d.execution_arn AND t.timer_id = d.timer_id
 RETURNING t.execution_arn, t.timer_id;
+
+-- name: any_timer_due
+SELECT 1 AS due FROM timers WHERE due <= %(now)s LIMIT 1;
 
 -- name: next_timer_due
 SELECT min(due) AS due FROM timers;
