@@ -32,6 +32,7 @@ from stepstone.engine.events import (
     TaskFailed,
     TaskHeartbeat,
     TaskStarted,
+    TaskSubmitted,
     TaskSucceeded,
     TimerFired,
 )
@@ -242,10 +243,12 @@ class Interpreter:
 
     def apply(self, event: Event) -> str | None:
         """Apply a non-Start event; return why it was ignored, or None when it applied."""
-        if isinstance(event, TaskSucceeded | TaskFailed | TaskStarted | TaskHeartbeat):
+        if isinstance(event, TaskSucceeded | TaskFailed | TaskStarted | TaskSubmitted | TaskHeartbeat):
             if event.task_id not in self.state.open_tasks:
                 return f"no open task {event.task_id!r}"
-            tasks.on_task_event(self, event)
+            ignored = tasks.on_task_event(self, event)
+            if ignored is not None:
+                return ignored
         elif isinstance(event, TimerFired):
             timer = self.state.timers.pop(event.timer_id, None)
             if timer is None:

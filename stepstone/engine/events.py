@@ -37,10 +37,26 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class TaskStarted:
-    """An activity worker (or a nested execution) picked the task up; AWS records e.g. ActivityStarted."""
+    """An activity worker picked the task up (GetActivityTask); AWS records ActivityStarted then.
+
+    Other resources are started by the runtime as soon as they are scheduled, so `decide` records
+    their TaskStarted / LambdaFunctionStarted itself (see `engine.tasks`) and ignores this event for them.
+    """
 
     task_id: str
     worker_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSubmitted:
+    """The resource took a `.waitForTaskToken` or `.sync` task and answered `output`; the result comes later.
+
+    AWS records it as TaskSubmitted (the SQS SendMessage response, the nested StartExecution
+    response, ...) between TaskStarted and the task's close.
+    """
+
+    task_id: str
+    output: JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,4 +109,14 @@ class Redrive:
     redrive_count: int
 
 
-Event = Start | TaskStarted | TaskSucceeded | TaskFailed | TaskHeartbeat | TimerFired | Stop | Redrive
+Event = (
+    Start
+    | TaskStarted
+    | TaskSubmitted
+    | TaskSucceeded
+    | TaskFailed
+    | TaskHeartbeat
+    | TimerFired
+    | Stop
+    | Redrive
+)

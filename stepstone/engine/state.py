@@ -142,9 +142,11 @@ class OpenTask:
     heartbeat_seconds: float | None = None
     timeout_due: datetime | None = None
     heartbeat_due: datetime | None = None
+    #: The resource's submission answer is recorded (TaskSubmitted): a repeated dispatch adds no second one.
+    submitted: bool = False
 
     def to_json(self) -> JSONObject:
-        return {
+        raw: JSONObject = {
             "task_id": self.task_id,
             "frame": self.frame,
             "state_name": self.state_name,
@@ -158,6 +160,9 @@ class OpenTask:
             "timeout_due": _time(self.timeout_due),
             "heartbeat_due": _time(self.heartbeat_due),
         }
+        if self.submitted:
+            raw["submitted"] = True
+        return raw
 
     @classmethod
     def from_json(cls, raw: JSONObject) -> OpenTask:

@@ -2,6 +2,25 @@
 
 History event names depend on the Resource: a plain Lambda ARN records LambdaFunction* events, an
 activity ARN Activity* events, a service integration (`arn:aws:states:::service:action`) Task* events.
+The sequences are AWS's:
+
+    service integration   TaskScheduled, TaskStarted, [TaskSubmitted], TaskSucceeded | TaskFailed | ...
+    Lambda function ARN   LambdaFunctionScheduled, LambdaFunctionStarted, LambdaFunctionSucceeded | ...
+    activity              ActivityScheduled, ActivityStarted (when a worker gets it), ActivitySucceeded | ...
+
+TaskSubmitted (`.waitForTaskToken`, `.sync`) holds the resource's answer to the submission (the queue's
+SendMessage response, the nested StartExecution response) and is recorded when the runtime reports it.
+
+Where TaskStarted comes from: for every resource the runtime invokes itself (a Lambda function, a
+service integration) `schedule` records it in the same decision as TaskScheduled. The runtime carries
+the call out right after that transition commits, so nothing else can happen to the task between the
+two events, and recording it here keeps the event ids, which AWS quotes in error causes ("entered at
+the event id #N"), a pure function of the history: the same in the in-process runner, the durable
+server and a replay, and it costs the server no second transaction per task. Its timestamp equals
+TaskScheduled's (AWS's is a few milliseconds later). An activity is different: ActivityStarted marks
+a worker's GetActivityTask, which may come hours later, so it arrives as a `TaskStarted` event with
+the worker's name. The submission answer cannot be known at scheduling either, so TaskSubmitted
+arrives as an event too.
 """
 
 from __future__ import annotations
@@ -16,7 +35,7 @@ from stepstone.asl.model import TaskState
 from stepstone.asl.paths import ReferencePath, compact_json
 from stepstone.engine.commands import CancelTask, InvokeTask
 from stepstone.engine.dataflow import select
-from stepstone.engine.events import TaskFailed, TaskHeartbeat, TaskStarted, TaskSucceeded
+from stepstone.engine.events import TaskFailed, TaskHeartbeat, TaskStarted, TaskSubmitted, TaskSucceeded
 from stepstone.engine.jsonata_io import states_binding
 from stepstone.engine.program import CompiledState
 from stepstone.engine.state import Frame, OpenTask, Timer
@@ -115,6 +134,11 @@ def schedule(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     if heartbeat is not None and target.family != "lambda":
         details["heartbeatInSeconds"] = int(heartbeat)
     run.emit(EVENT_NAMES[target.family, "Scheduled"], details, frame)
+    if target.family == "service":
+        started: JSONObject | None = {"resourceType": target.resource_type, "resource": target.resource_name}
+        run.emit("TaskStarted", started, frame)
+    elif target.family == "lambda":
+        run.emit("LambdaFunctionStarted", None, frame)
     run.commands.append(
         InvokeTask(
             task_id=task_id,
@@ -146,24 +170,31 @@ def _close(run: Interpreter, task: OpenTask) -> tuple[Frame, CompiledState]:
     return frame, run.state_of(frame)
 
 
-def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | TaskStarted | TaskHeartbeat) -> None:
-    """A task result, start notice or heartbeat for an open task."""
+TaskEvent = TaskSucceeded | TaskFailed | TaskStarted | TaskSubmitted | TaskHeartbeat
+
+
+def on_task_event(run: Interpreter, event: TaskEvent) -> str | None:
+    """A task result, start notice, submission answer or heartbeat for an open task; why it was ignored."""
     state = run.state
     task = state.open_tasks[event.task_id]
     if isinstance(event, TaskHeartbeat):
         if task.heartbeat_seconds is not None:
             task.heartbeat_due = run.now + timedelta(seconds=task.heartbeat_seconds)
             run.arm(f"heartbeat:{task.task_id}", "heartbeat", task.task_id, task.heartbeat_due)
-        return
+        return None
     frame = state.frames[task.frame]
     if isinstance(event, TaskStarted):
-        details: JSONObject | None = _details(task)
-        if task.family == "activity":
-            details = {"workerName": event.worker_name} if event.worker_name is not None else {}
-        elif task.family == "lambda":
-            details = None
-        run.emit(EVENT_NAMES[task.family, "Started"], details, frame)
-        return
+        if task.family != "activity":
+            return "the task was started when it was scheduled"
+        details = {"workerName": event.worker_name} if event.worker_name is not None else {}
+        run.emit("ActivityStarted", details, frame)
+        return None
+    if isinstance(event, TaskSubmitted):
+        if task.family != "service" or task.submitted:
+            return "no submission to record for this task"
+        task.submitted = True
+        run.emit("TaskSubmitted", _details(task, output=event.output), frame)
+        return None
     del state.open_tasks[event.task_id]
     frame, cs = _close(run, task)
     if isinstance(event, TaskSucceeded):
@@ -181,6 +212,7 @@ def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | TaskStar
         )
         moved_on = run.fail_state(frame, cs, event.error, event.cause)
     run.proceed(frame, moved_on)
+    return None
 
 
 def on_task_timer(run: Interpreter, timer: Timer) -> None:

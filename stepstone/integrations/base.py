@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 from stepstone.asl.errors import RUNTIME, TASK_FAILED
 from stepstone.asl.json import JSON
 from stepstone.engine.commands import InvokeTask, Pattern
+from stepstone.engine.events import TaskFailed, TaskSubmitted, TaskSucceeded
 
 __all__ = [
     "Cancellable",
@@ -29,6 +30,7 @@ __all__ = [
     "UnknownResource",
     "dispatch",
     "request_from_command",
+    "task_event",
 ]
 
 #: Resource ARN suffixes that select a pattern; the integration sees the ARN without them.
@@ -57,16 +59,16 @@ class TaskResult:
     output: JSON = None
     error: str | None = None
     cause: str | None = None
-    pending: bool = False  # the result arrives later (e.g. when a nested execution ends)
+    pending: bool = False  # the result arrives later; `output` is the answer to the submission
 
     @classmethod
     def ok(cls, output: JSON) -> TaskResult:
         return cls(output=output)
 
     @classmethod
-    def waiting(cls) -> TaskResult:
-        """Started; the task's result is reported later through the task's own channel."""
-        return cls(pending=True)
+    def waiting(cls, submitted: JSON = None) -> TaskResult:
+        """Started; the result is reported later. `submitted` is what the resource answered the start."""
+        return cls(output=submitted, pending=True)
 
     @classmethod
     def fail(cls, error: str, cause: str) -> TaskResult:
@@ -160,12 +162,13 @@ def request_from_command(command: InvokeTask, execution_arn: str) -> TaskRequest
     )
 
 
-async def dispatch(registry: Registry, request: TaskRequest) -> TaskResult | None:
-    """Invoke the request's integration; None means the task now waits for a callback with its token.
+async def dispatch(registry: Registry, request: TaskRequest) -> TaskResult:
+    """Invoke the request's integration; a `pending` result means the task now waits (token, child).
 
-    With the wait_for_token pattern the resource's own output is ignored, but its failure fails the
-    task (AWS: a messenger function that raises never hands the token on). An exception escaping an
-    integration is a bug in that integration; it still becomes a task failure, never a runtime crash.
+    With the wait_for_token pattern the resource's own output is only the submission's answer (AWS
+    records it as TaskSubmitted), but its failure fails the task (AWS: a messenger function that
+    raises never hands the token on). An exception escaping an integration is a bug in that
+    integration; it still becomes a task failure, never a runtime crash.
     """
     try:
         result = await registry.resolve(request.resource).invoke(request)
@@ -173,6 +176,15 @@ async def dispatch(registry: Registry, request: TaskRequest) -> TaskResult | Non
         return TaskResult.fail(exc.error, exc.cause)
     except Exception as exc:  # an integration's bug must not take the runtime down
         return TaskResult.fail(TASK_FAILED, f"{type(exc).__name__}: {exc}")
-    if result.pending or (request.pattern == "wait_for_token" and not result.failed):
-        return None
+    if request.pattern == "wait_for_token" and not result.failed and not result.pending:
+        return TaskResult.waiting(result.output)
     return result
+
+
+def task_event(task_id: str, result: TaskResult) -> TaskSucceeded | TaskFailed | TaskSubmitted:
+    """The engine event for a dispatched task's result: its close, or the answer to its submission."""
+    if result.error is not None:
+        return TaskFailed(task_id, result.error, result.cause or "")
+    if result.pending:
+        return TaskSubmitted(task_id, result.output)
+    return TaskSucceeded(task_id, result.output)

@@ -43,8 +43,8 @@ Handler = Callable[[Any, Any], Any]
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 _LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([^:]*):([^:]*):function:([^:]+)(?::([^:]+))?$")
 _PARTIAL_ARN = re.compile(r"^(?:(\d{12}):function:)?([A-Za-z0-9_-]+)(?::([^:]+))?$")
-#: The Invoke response headers that AWS fills with per-call ids; the recorded cases hold their names.
-_OPAQUE_HEADERS = ("X-Amzn-Trace-Id", "x-amzn-RequestId")
+#: X-Ray's trace header: stepstone traces nothing, so it holds its own name (as every recorded case does).
+_TRACE_HEADER = "X-Amzn-Trace-Id"
 
 
 class FunctionsFileError(IntegrationError):
@@ -148,7 +148,7 @@ class FunctionIntegration:
         outcome = await asyncio.to_thread(_call, handler, event, context)
         if outcome.error is not None:
             return outcome
-        return TaskResult.ok(_invoke_response(outcome.output) if wrap else outcome.output)
+        return TaskResult.ok(_invoke_response(outcome.output, request_id) if wrap else outcome.output)
 
     def _name_and_arn(self, target: str) -> tuple[str, str]:
         full = _LAMBDA_ARN.match(target)
@@ -194,11 +194,14 @@ def _error_result(
     return TaskResult.fail(error_type, json.dumps(document, separators=(",", ":")))
 
 
-def _invoke_response(payload: JSON) -> JSON:
+def _invoke_response(payload: JSON, request_id: str) -> JSON:
     """Lambda's Invoke response as the lambda:invoke integration returns it to the state machine.
 
-    Per-call ids (trace id, request id) are given as their names: that is the form in which the
-    recorded AWS cases hold them, and nothing in a state machine can depend on their values.
+    `request_id` is the invocation's own (the handler's `context.aws_request_id`, and the
+    `requestId` of its error document): AWS answers one fresh UUID per call, in the
+    `x-amzn-RequestId` header and in `SdkResponseMetadata`, so a state machine may use it as a key.
+    `AllHttpHeaders` holds each header as a list, except `Date` and the trace header, which AWS's
+    recordings hold as plain strings.
     """
     headers = {
         "Connection": "keep-alive",
@@ -206,16 +209,17 @@ def _invoke_response(payload: JSON) -> JSON:
         "Content-Type": "application/json",
         "Date": format_datetime(datetime.now(UTC), usegmt=True),
         "X-Amz-Executed-Version": "$LATEST",
+        _TRACE_HEADER: _TRACE_HEADER,
         "x-amzn-Remapped-Content-Length": "0",
+        "x-amzn-RequestId": request_id,
     }
-    headers.update({name: name for name in _OPAQUE_HEADERS})
     all_headers: dict[str, JSON] = {k: [v] for k, v in headers.items()}
-    for name in ("Date", *_OPAQUE_HEADERS):  # the recorded cases hold these as plain strings
+    for name in ("Date", _TRACE_HEADER):
         all_headers[name] = headers[name]
     return {
         "ExecutedVersion": "$LATEST",
         "Payload": payload,
         "SdkHttpMetadata": {"AllHttpHeaders": all_headers, "HttpHeaders": headers, "HttpStatusCode": 200},
-        "SdkResponseMetadata": {"RequestId": "RequestId"},
+        "SdkResponseMetadata": {"RequestId": request_id},
         "StatusCode": 200,
     }

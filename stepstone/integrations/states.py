@@ -171,7 +171,7 @@ class NestedExecutions:
         task = await self.store.get_task(request.execution_arn, request.task_id)
         if task is not None and task.status == "closed":
             await self.cancel(request.execution_arn, request.task_id)
-        return TaskResult.waiting()
+        return TaskResult.waiting({"ExecutionArn": child.arn, "StartDate": _millis(child.start_date)})
 
     async def cancel(self, execution_arn: str, task_id: str) -> None:
         """The parent's task was cancelled: stop the child it started, if that still runs."""

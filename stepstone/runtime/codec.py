@@ -21,13 +21,24 @@ from stepstone.engine.events import (
     TaskFailed,
     TaskHeartbeat,
     TaskStarted,
+    TaskSubmitted,
     TaskSucceeded,
     TimerFired,
 )
 
 _EVENTS: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (Start, TaskStarted, TaskSucceeded, TaskFailed, TaskHeartbeat, TimerFired, Stop, Redrive)
+    for cls in (
+        Start,
+        TaskStarted,
+        TaskSubmitted,
+        TaskSucceeded,
+        TaskFailed,
+        TaskHeartbeat,
+        TimerFired,
+        Stop,
+        Redrive,
+    )
 }
 
 

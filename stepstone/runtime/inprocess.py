@@ -46,7 +46,7 @@ from stepstone.engine.program import Program, load_program
 from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing
 from stepstone.errors import InvalidToken, TaskTimedOut
-from stepstone.integrations.base import Registry, TaskResult, dispatch, request_from_command
+from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
 
 __all__ = ["InProcessRunner", "MaxEventsExceeded", "RunResult", "VirtualClock", "run_execution"]
 
@@ -268,9 +268,9 @@ class InProcessRunner:
             result = await dispatch(self.registry, request_from_command(command, self.info.execution_arn))
         finally:
             self._inflight.pop(command.task_id, None)
-        if result is not None:
+        if not result.pending:
             self._close_task(command.task_id, cancel=False)
-            self._inbox.append(_task_event(command.task_id, result))
+        self._inbox.append(task_event(command.task_id, result))  # a pending task's TaskSubmitted
         self._notify()
 
     def _close_task(self, task_id: str, *, cancel: bool = True) -> None:
@@ -303,12 +303,6 @@ class InProcessRunner:
         heapq.heappop(self._heap)
         del self._timers[timer[2]]
         self._inbox.append(TimerFired(timer[2]))
-
-
-def _task_event(task_id: str, result: TaskResult) -> Event:
-    if result.error is not None:
-        return TaskFailed(task_id, result.error, result.cause or "")
-    return TaskSucceeded(task_id, result.output)
 
 
 async def run_execution(

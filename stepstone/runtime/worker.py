@@ -23,12 +23,12 @@ from datetime import datetime, timedelta
 
 from stepstone.engine.commands import ArmTimer, CancelTask, CancelTimer, InvokeTask
 from stepstone.engine.decide import Decision, decide
-from stepstone.engine.events import Event, TaskFailed, TaskStarted, TaskSucceeded, TimerFired
+from stepstone.engine.events import TaskStarted, TimerFired
 from stepstone.engine.program import Program, load_program
 from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, token_hash
 from stepstone.integrations.activities import is_activity
-from stepstone.integrations.base import Registry, TaskResult, dispatch, request_from_command
+from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
     decode_event,
@@ -65,12 +65,6 @@ def encode_timer(timer_id: str) -> str:
 
 def encode_started(task_id: str) -> str:
     return encode_event(TaskStarted(task_id))
-
-
-def task_event(task_id: str, result: TaskResult) -> Event:
-    if result.error is not None:
-        return TaskFailed(task_id, result.error, result.cause or "")
-    return TaskSucceeded(task_id, result.output)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,10 +368,9 @@ class Worker:
             self.signals.notify(command.resource)
             return
         result = await dispatch(self.registry, request_from_command(command, row.execution_arn))
-        event = None if result is None else encode_event(task_event(command.task_id, result))
-        await self.store.complete_outbox(row.id, event)
-        if event is not None:
-            self.wake()
+        # a waiting task's submission answer (TaskSubmitted) is an event too: it takes the inbox's order
+        await self.store.complete_outbox(row.id, encode_event(task_event(command.task_id, result)))
+        self.wake()
 
 
 def _with_token(command: InvokeTask, token: str) -> InvokeTask:

@@ -39,6 +39,7 @@ def test_redrive_reenters_the_failed_state_with_its_input_and_variables() -> Non
         "ExecutionRedriven",
         "TaskStateEntered",
         "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
     ]
     assert run.history[before]["executionRedrivenEventDetails"] == {"redriveCount": 1}
     assert [e["id"] for e in run.history] == list(range(1, len(run.history) + 1))

@@ -121,7 +121,7 @@ def test_task_lambda_result_selector_and_result_path() -> None:
         {"in": 1},
         None,
     )
-    assert run.types[-1] == "LambdaFunctionScheduled"
+    assert run.types[-2:] == ["LambdaFunctionScheduled", "LambdaFunctionStarted"]
     run.send(TaskSucceeded(invoke.task_id, {"value": 9, "junk": 0}))
     assert run.state is not None and run.state.output == {"in": 1, "r": {"v": 9}}
     assert run.types[-3:] == ["LambdaFunctionSucceeded", "TaskStateExited", "ExecutionSucceeded"]

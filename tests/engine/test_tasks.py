@@ -25,7 +25,7 @@ def test_wait_for_token_mints_a_token_per_attempt_and_exposes_it_in_context() ->
     assert invoke.resource == "arn:aws:states:::sqs:sendMessage"
     assert invoke.payload == {"token": f"token/{invoke.task_id}", "x": 1}
     assert invoke.token == f"token/{invoke.task_id}"
-    assert run.history[-1]["taskScheduledEventDetails"]["resource"] == "sendMessage.waitForTaskToken"
+    assert run.history[-2]["taskScheduledEventDetails"]["resource"] == "sendMessage.waitForTaskToken"
 
 
 def test_retry_intervals_backoff_and_max_delay() -> None:

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from stepstone.engine.commands import InvokeTask
+from stepstone.engine.events import TaskSubmitted
 from stepstone.integrations.base import (
     Registry,
     TaskRequest,
@@ -12,6 +13,7 @@ from stepstone.integrations.base import (
     UnknownResource,
     dispatch,
     request_from_command,
+    task_event,
 )
 
 
@@ -63,11 +65,13 @@ def test_dispatch_turns_an_integration_bug_into_a_task_failure() -> None:
     assert result is not None and result.error == "States.TaskFailed" and "KeyError" in (result.cause or "")
 
 
-def test_wait_for_token_ignores_the_output_but_not_a_failure() -> None:
+def test_wait_for_token_keeps_the_output_as_the_submission_and_fails_on_a_failure() -> None:
     registry = Registry()
     registry.register("arn:ok", Answer(TaskResult.ok({"sent": True})))
     registry.register("arn:bad", Answer(TaskResult.fail("Boom", "cause")))
-    assert asyncio.run(dispatch(registry, request("arn:ok", "wait_for_token"))) is None
+    submitted = asyncio.run(dispatch(registry, request("arn:ok", "wait_for_token")))
+    assert submitted == TaskResult.waiting({"sent": True})
+    assert task_event("t1", submitted) == TaskSubmitted("t1", {"sent": True})
     assert asyncio.run(dispatch(registry, request("arn:bad", "wait_for_token"))) == TaskResult.fail(
         "Boom", "cause"
     )

@@ -84,6 +84,20 @@ def test_lambda_invoke_wraps_the_payload_in_the_invoke_response(functions: Funct
     assert out["SdkHttpMetadata"]["HttpStatusCode"] == 200
 
 
+def test_lambda_invoke_answers_a_fresh_request_id_per_call_the_handler_sees_too(
+    functions: FunctionIntegration,
+) -> None:
+    first, second = (invoke(functions, INVOKE, {"FunctionName": "ctx"}).output for _ in range(2))
+    ids = []
+    for out in (first, second):
+        request_id = out["SdkResponseMetadata"]["RequestId"]
+        assert out["Payload"]["request"] == request_id  # the handler's context.aws_request_id
+        assert out["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"] == request_id
+        assert out["SdkHttpMetadata"]["AllHttpHeaders"]["x-amzn-RequestId"] == [request_id]
+        ids.append(request_id)
+    assert len(ids[0]) == 36 and ids[0] != ids[1]
+
+
 @pytest.mark.parametrize("name", ["echo", ARN + "echo", "123456789012:function:echo", "echo:prod"])
 def test_lambda_invoke_accepts_names_and_arns(functions: FunctionIntegration, name: str) -> None:
     assert invoke(functions, INVOKE, {"FunctionName": name, "Payload": [1]}).output["Payload"] == [1]
@@ -135,7 +149,8 @@ def test_wait_for_token_invokes_the_function_then_waits(functions: FunctionInteg
     functions.register_into(registry)
     waiting = TaskRequest("t", "a", "S", INVOKE, "wait_for_token", {"FunctionName": "echo"}, token="tok")
     failing = TaskRequest("t", "a", "S", INVOKE, "wait_for_token", {"FunctionName": "fails"}, token="tok")
-    assert asyncio.run(dispatch(registry, waiting)) is None
+    submitted = asyncio.run(dispatch(registry, waiting))
+    assert submitted.pending and submitted.output["Payload"] == {}  # type: ignore[index]
     assert asyncio.run(dispatch(registry, failing)).error == "NotFound"  # type: ignore[union-attr]
 
 

@@ -60,10 +60,18 @@ def test_sync_returns_the_childs_description_with_output_as_text(server: ServerP
         "ExecutionStarted",
         "TaskStateEntered",
         "TaskScheduled",
+        "TaskStarted",
+        "TaskSubmitted",  # AWS records the StartExecution answer before the child's result
         "TaskSucceeded",
         "TaskStateExited",
         "ExecutionSucceeded",
     ]
+    (submitted,) = [
+        e for e in c.get_execution_history(executionArn=ex)["events"] if e["type"] == "TaskSubmitted"
+    ]
+    details = submitted["taskSubmittedEventDetails"]
+    assert (details["resourceType"], details["resource"]) == ("states", "startExecution.sync")
+    assert json.loads(details["output"])["ExecutionArn"] == out["ExecutionArn"]
 
 
 def test_sync2_parses_input_and_output(server: ServerProcess) -> None:
