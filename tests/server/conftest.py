@@ -48,18 +48,26 @@ class ServerProcess:
     """One server process; `restart()` kill -9s it and starts another on the same database.
 
     `db` is a SQLite file (default) or a PostgreSQL DSN; nodes of one PostgreSQL database pass the same
-    `token_keys`. Leases are short so that a killed node's work returns quickly.
+    `token_keys`. Leases are short so that a killed node's work returns quickly. `functions` is the
+    functions file to serve (default: a small one written into `tmp`).
     """
 
     def __init__(
-        self, tmp: Path, db: str | None = None, *, token_keys: str | None = None, name: str = "server"
+        self,
+        tmp: Path,
+        db: str | None = None,
+        *,
+        token_keys: str | None = None,
+        name: str = "server",
+        functions: Path | None = None,
     ) -> None:
         self.tmp = tmp
         self.db = db or str(tmp / "stepstone.db")
         self.name = name
         self.token_keys = token_keys
-        self.functions = tmp / "functions.py"
-        self.functions.write_text(FUNCTIONS)
+        self.functions = functions or tmp / "functions.py"
+        if functions is None:
+            self.functions.write_text(FUNCTIONS)
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
