@@ -54,10 +54,15 @@ def load_run_module(directory: Path) -> ModuleType:
     return module
 
 
-def skip_reason(case: dict[str, Any]) -> str | None:
-    """Why a case cannot run here, or None."""
+#: What a `stepstone serve` process offers beyond the in-process runner (which has no store to start
+#: nested executions in).
+SERVER_SUPPORTS = frozenset({"sfn"})
+
+
+def skip_reason(case: dict[str, Any], supported: frozenset[str] = frozenset()) -> str | None:
+    """Why a case cannot run here (`supported`: needs this runner offers beyond the default), or None."""
     for need in case["needs"]:
-        if need in UNSUPPORTED:
+        if need in UNSUPPORTED and need not in supported:
             return UNSUPPORTED[need]
     if "Timestamp" in case["definition"] and _placeholders(
         json.loads(case["definition"]), json.loads(case["input"])
@@ -87,6 +92,7 @@ def _placeholders(*values: Any) -> bool:
 class Outcomes:
     """What each case did this session, for the summary by feature."""
 
+    label: str = "in-process"
     by_id: dict[str, str] = field(default_factory=dict)  # id -> passed / failed / xfailed / skipped
     needs: dict[str, list[str]] = field(default_factory=dict)
 
@@ -113,7 +119,7 @@ class Outcomes:
         }
         ran = counts["passed"] + counts["failed"] + counts["xfailed"]
         lines.append(
-            f"conformance (in-process): {counts['passed']}/{ran} passed "
+            f"conformance ({self.label}): {counts['passed']}/{ran} passed "
             f"({100.0 * counts['passed'] / ran if ran else 0.0:.1f}%), "
             f"{counts['xfailed']} known gaps, {counts['skipped']} skipped (reasons above)"
         )
@@ -121,6 +127,7 @@ class Outcomes:
 
 
 OUTCOMES = Outcomes()
+API_OUTCOMES = Outcomes("API, stepstone serve")
 
 
 def run_case(case: dict[str, Any], run_module: ModuleType, registry: Registry) -> list[str]:

@@ -20,3 +20,14 @@ KNOWN_GAPS: dict[str, str] = {
     "72f41b7e1090-test_base_task_HEARTBEAT_SECONDS_": REQUEST_ID_LITERAL,
     "684133625915-test_numbered_mock_responses_multiple_success_invocations": REQUEST_ID_LITERAL,
 }
+
+#: Cases that run only through the API (a need the in-process runner lacks) and fail there for a reason
+#: no server can change.
+API_KNOWN_GAPS: dict[str, str] = {
+    "7d26407417ee-test_sfn_start_execution_sync_SFN_SYNC2_": (
+        "the recorder replaced the child state machine's ARN in the input by the literal 'state-machine-arn' "
+        "(the child is not part of the case: StartExecution fails with StepFunctions.InvalidArnException) "
+        "and the output's ARNs and dates by literals ('execution-arn', 'start-date', 'stop-date') "
+        "that are not wildcards"
+    ),
+}
