@@ -63,8 +63,9 @@ def encode_timer(timer_id: str) -> str:
     return encode_event(TimerFired(timer_id))
 
 
-def encode_started(task_id: str) -> str:
-    return encode_event(TaskStarted(task_id))
+def encode_started(task_id: str, worker_name: str | None = None) -> str:
+    """The event a GetActivityTask queues: AWS records ActivityStarted with the worker's name."""
+    return encode_event(TaskStarted(task_id, worker_name))
 
 
 @dataclass(frozen=True, slots=True)

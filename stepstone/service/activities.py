@@ -49,13 +49,18 @@ class ActivityOperations(ServiceBase):
     async def get_activity_task(self, request: dict[str, Any]) -> dict[str, Any]:
         """Long poll: up to 60 s, woken as soon as a task of this activity is queued."""
         arn = (await self._activity(request["activityArn"])).arn
+        worker_name = request.get("workerName")
+
+        def started(task_id: str) -> str:
+            return encode_started(task_id, worker_name)
+
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAX_POLL_SECONDS
         while True:
             # Subscribed before looking, so a task queued while the claim runs wakes this poll.
             queued = self.signals.subscribe(arn)
             try:
-                task = await self.store.claim_activity_task(arn, encode_started)
+                task = await self.store.claim_activity_task(arn, started)
             except BaseException:
                 self.signals.discard(arn, queued)
                 raise
