@@ -31,7 +31,8 @@ def test_lambda_arn_and_lambda_invoke_record_their_started_events(server: Server
             "End": True,
         },
     }
-    ex = c.start_execution(stateMachineArn=machine(c, "fns", states, "Plain"), input='{"a":1}')["executionArn"]
+    sm = machine(c, "fns", states, "Plain")
+    ex = c.start_execution(stateMachineArn=sm, input='{"a":1}')["executionArn"]
     done = wait_for(c, ex)
     assert done["status"] == "SUCCEEDED", done
     assert history_types(c, ex) == [
