@@ -122,7 +122,9 @@ def console_settings(authenticator: SigV4Authenticator, web_auth: WebAuth) -> Co
         return viewer is not None and CONSOLE_GROUP in viewer.groups
 
     return ConsoleSettings(
-        require_sign_in=authenticator.required, signed_in=signed_in, sign_in_url="/approve/sign-in"
+        require_sign_in=authenticator.required,
+        signed_in=signed_in,
+        sign_in_url="/approve/sign-in?next=/console/",
     )
 
 

@@ -2,10 +2,11 @@
 
     CsrfRejected   403  a form post without the session's CSRF token (or from another origin)
 
-Every browser gets a server-side session (cookie `stepstone_session`, HttpOnly, SameSite=Lax, path
-/approve, Secure when configured); the cookie holds a random id the store keeps only as a hash, and
-each session carries its own CSRF token that every form must echo. A session id the server did not
-issue is never adopted, and signing in replaces the session (see `UserOperations.sign_in`).
+Every browser gets a server-side session (cookie `stepstone_session`, HttpOnly, SameSite=Lax, Secure
+when configured, path / so that the console under /console sees the same sign-in); the cookie holds a
+random id the store keeps only as a hash, and each session carries its own CSRF token that every form
+must echo. A session id the server did not issue is never adopted, and signing in replaces the session
+(see `UserOperations.sign_in`).
 
 Behind an identity proxy, the proxy's user header (default `X-Forwarded-User`, optional
 `X-Forwarded-Email`) names the viewer, but only when the request comes straight from one of the
@@ -25,7 +26,7 @@ from stepstone.errors import ServiceError
 from stepstone.service import Service
 from stepstone.service.users import SessionRow, Viewer
 
-__all__ = ["CsrfRejected", "Identity", "WebAuth", "WebAuthSettings"]
+__all__ = ["LEGACY_COOKIE_PATH", "CsrfRejected", "Identity", "WebAuth", "WebAuthSettings"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -45,7 +46,11 @@ class WebAuthSettings:
     email_header: str = "x-forwarded-email"
     secure_cookies: bool = False
     cookie_name: str = "stepstone_session"
-    cookie_path: str = "/approve"
+    cookie_path: str = "/"  # the approval pages and the console share one sign-in
+
+
+#: Where the session cookie lived before the console shared it; sign-in and sign-out expire it there.
+LEGACY_COOKIE_PATH = "/approve"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +101,11 @@ class WebAuth:
             return False
         return any(address in network for network in self._proxies)
 
-    def cookie(self, session_id: str, *, clear: bool = False) -> str:
+    def cookie(self, session_id: str, *, clear: bool = False, path: str | None = None) -> str:
+        """The Set-Cookie value carrying `session_id` (or expiring the cookie, at `path` if given)."""
         s = self.settings
         value = "" if clear else session_id
-        parts = [f"{s.cookie_name}={value}", f"Path={s.cookie_path}", "HttpOnly", "SameSite=Lax"]
+        parts = [f"{s.cookie_name}={value}", f"Path={path or s.cookie_path}", "HttpOnly", "SameSite=Lax"]
         if clear:
             parts.append("Max-Age=0")
         if s.secure_cookies:

@@ -60,7 +60,7 @@ def test_signing_in_rotates_the_session_so_a_planted_cookie_gains_nothing(
     landing = attacker.get(link)
     planted = attacker.cookies["stepstone_session"]
     cookie = landing.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/approve" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/;" in cookie
 
     victim = requests.Session()  # the attacker made the victim's browser carry the planted id
     form = {"user": "alice", "password": PASSWORD, "csrf": csrf_of(landing.text), "next": link}
@@ -143,10 +143,16 @@ def test_only_listed_approvers_can_decide_even_posting_directly(
     still_waiting(stepstone, execution, link)
 
 
-def test_sign_in_redirects_only_within_the_approval_pages(stepstone: Stepstone) -> None:
+def test_sign_in_redirects_only_within_the_approval_pages_and_the_console(stepstone: Stepstone) -> None:
     browser = requests.Session()
     page = browser.get(f"{stepstone.url}/approve/sign-in")
-    for target in ("https://evil.example/x", "//evil.example/x", "/console/", "/\\evil.example"):
+    for target in (
+        "https://evil.example/x",
+        "//evil.example/x",
+        "/consoles/",
+        "/\\evil.example",
+        "/console/../x",
+    ):
         form = {"user": "alice", "password": PASSWORD, "csrf": csrf_of(page.text), "next": target}
         answer = browser.post(f"{stepstone.url}/approve/sign-in", data=form, allow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"] == "/approve/"

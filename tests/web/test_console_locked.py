@@ -20,7 +20,7 @@ def test_the_first_access_key_locks_the_console_too(served: Served) -> None:
     assert created.returncode == 0, created.stderr
     locked = browser.get("/console")
     assert locked.status == 401
-    assert "Sign-in required" in locked.text and 'href="/approve/sign-in"' in locked.text
+    assert "Sign-in required" in locked.text and 'href="/approve/sign-in?next=/console/"' in locked.text
     assert browser.get("/console/tasks").status == 401
     stop = browser.post("/console/executions/arn:aws:states:us-east-1:123456789012:execution:a:b/stop", {})
     assert stop.status == 401

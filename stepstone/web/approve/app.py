@@ -16,14 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from stepstone.errors import ServiceError
 from stepstone.service import Service
 from stepstone.service.users import InvalidCredentials, SignInRequired, TooManySignInAttempts
 from stepstone.web.approve import pages
 from stepstone.web.approve.pages import PREFIX
-from stepstone.web.auth import CsrfRejected, Identity, WebAuth, WebAuthSettings
+from stepstone.web.auth import LEGACY_COOKIE_PATH, CsrfRejected, Identity, WebAuth, WebAuthSettings
 
 __all__ = ["ApprovalApp"]
 
@@ -67,12 +67,23 @@ class _Response:
         await send({"type": "http.response.body", "body": data})
 
 
+#: Where signing in may return to: the approval pages and the console (both read the session cookie).
+NEXT_PREFIXES = (PREFIX, "/console")
+
+
 def safe_next(value: str | None) -> str:
-    """Where to go after signing in: only a path under /approve (no open redirect)."""
+    """Where to go after signing in: only a path of this site under /approve or /console (no open
+    redirect: no scheme, no host, no protocol-relative `//`, no backslash or control character)."""
     if not value or "\\" in value or value.startswith("//") or any(ord(c) < 32 for c in value):
         return f"{PREFIX}/"
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not (parts.path == PREFIX or parts.path.startswith(PREFIX + "/")):
+    if any(segment in (".", "..") for segment in unquote(parts.path).split("/")):
+        return f"{PREFIX}/"  # a dot segment could climb out of the allowed prefix
+    if (
+        parts.scheme
+        or parts.netloc
+        or not any(parts.path == prefix or parts.path.startswith(prefix + "/") for prefix in NEXT_PREFIXES)
+    ):
         return f"{PREFIX}/"
     return value
 
@@ -240,6 +251,7 @@ class ApprovalApp:
             return self._sign_in_response(exc.status, who, next_url, exc.message)
         response = _Response(303, location=next_url)
         response.cookies.append(self.auth.cookie(session_id))
+        response.cookies.append(self.auth.cookie("", clear=True, path=LEGACY_COOKIE_PATH))
         return response
 
     async def _sign_out(self, scope: Scope, form: dict[str, str]) -> _Response:
@@ -251,4 +263,5 @@ class ApprovalApp:
             await self.service.end_session(who.session_id)
         response = _Response(303, location=f"{PREFIX}/sign-in")
         response.cookies.append(self.auth.cookie("", clear=True))
+        response.cookies.append(self.auth.cookie("", clear=True, path=LEGACY_COOKIE_PATH))
         return response
