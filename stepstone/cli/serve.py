@@ -10,7 +10,9 @@ import logging
 import os
 from pathlib import Path
 
-from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, Config, is_postgres_dsn
+from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, ApprovalSettings, Config, is_postgres_dsn
+
+SMTP_SECURITY = ("none", "starttls", "tls")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +40,32 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--invalid-token-limit", type=int, default=10, metavar="N",
         help="invalid task tokens one key or address may send in 5 minutes before it is throttled",
     )  # fmt: skip
+    mail = parser.add_argument_group(
+        "approval e-mail", "the SMTP server for approval requests (default: $STEPSTONE_SMTP_* and friends);"
+        " the SMTP user name and password stay in $STEPSTONE_SMTP_USERNAME and $STEPSTONE_SMTP_PASSWORD",
+    )  # fmt: skip
+    mail.add_argument("--smtp-host", default=None, help="default: $STEPSTONE_SMTP_HOST, else localhost")
+    mail.add_argument("--smtp-port", type=int, default=None, help="default: $STEPSTONE_SMTP_PORT, else 25")
+    mail.add_argument(
+        "--smtp-security", choices=SMTP_SECURITY, default=None,
+        help="tls (implicit, port 465), starttls (port 587) or none; default: $STEPSTONE_SMTP_SECURITY",
+    )  # fmt: skip
+    mail.add_argument("--mail-from", default=None, help="the sender address; default: $STEPSTONE_MAIL_FROM")
+    mail.add_argument(
+        "--public-url", default=None,
+        help="what links in e-mails start with, e.g. https://sfn.example.com; default: $STEPSTONE_PUBLIC_URL",
+    )  # fmt: skip
     parser.set_defaults(handler=run)
+
+
+def approval_settings(args: argparse.Namespace, env: dict[str, str] | None = None) -> ApprovalSettings:
+    """The environment's approval settings, with each SMTP flag given on the command line on top."""
+    settings = ApprovalSettings.from_env(env)
+    flags = {
+        "smtp_host": args.smtp_host, "smtp_port": args.smtp_port, "smtp_security": args.smtp_security,
+        "mail_from": args.mail_from, "public_url": args.public_url,
+    }  # fmt: skip
+    return dataclasses.replace(settings, **{k: v for k, v in flags.items() if v is not None})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, db=args.db, functions=tuple(args.functions), examples=args.examples,
         insecure_no_auth=args.insecure_no_auth, invalid_token_limit=args.invalid_token_limit,
     )  # fmt: skip
-    config = dataclasses.replace(config, dsn=dsn, lease_seconds=args.lease_seconds)
+    config = dataclasses.replace(
+        config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args)
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
     return 0
