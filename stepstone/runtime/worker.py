@@ -50,6 +50,7 @@ from stepstone.store.base import (
     StoreConflict,
     TaskRow,
     Transition,
+    WorkItem,
 )
 
 log = logging.getLogger("stepstone.runtime")
@@ -57,6 +58,8 @@ log = logging.getLogger("stepstone.runtime")
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 #: How long an execution whose transition crashed the engine waits before it is tried again.
 ENGINE_BUG_RETRY = timedelta(seconds=5)
+#: At most this many executions per round: a backlog of 100,000 starts is not 100,000 coroutines at once.
+ROUND_LIMIT = 1000
 
 
 def encode_timer(timer_id: str) -> str:
@@ -100,7 +103,8 @@ class Worker:
         self._busy: set[str] = set()
         self._retry_at: dict[str, datetime] = {}
         self._dispatching: dict[int, asyncio.Task[None]] = {}
-        self._draining: set[asyncio.Task[int]] = set()
+        self._outbox_written = False
+        self._worked = False  # the last round had executions to work on: look again before sleeping
         self._programs: dict[tuple[str, str], asyncio.Future[Program]] = {}
         self._stopped = False
         #: With other nodes on the same store: look for work (and orphaned commands) at least this often.
@@ -118,18 +122,28 @@ class Worker:
         await self._dispatch_pending()
 
     async def run_once(self) -> int:
-        """Fire due timers and process every execution's queued work; the number of transitions made."""
+        """Fire due timers and make one transition for every execution with queued work.
+
+        One read claims the round: each execution's row and oldest event together (`claim_work`). An
+        execution with more queued events gets its next transition in the next round, which keeps the
+        round to one read however many executions it holds. Returns the number of transitions made.
+        """
         await self.store.fire_due_timers(self.clock.now(), encode_timer)
         now = self.clock.now()
-        arns = [
-            arn
-            for arn in await self.store.executions_with_work()
-            if arn not in self._busy and self._retry_at.get(arn, now) <= now
+        claimed = await self.store.claim_work(ROUND_LIMIT)
+        items = [
+            item
+            for item in claimed
+            if item.execution.arn not in self._busy and self._retry_at.get(item.execution.arn, now) <= now
         ]
-        if not arns:
+        self._worked = bool(items)
+        if not items:
             return 0
-        counts = await asyncio.gather(*(self._drain(arn) for arn in arns))
-        return sum(counts)
+        self._outbox_written = False
+        made = sum(await asyncio.gather(*(self._step(item) for item in items)))
+        if self._outbox_written:
+            await self._dispatch_pending()  # once per round, not once per transition
+        return made
 
     async def run_until_idle(self, max_rounds: int = 10_000) -> int:
         """Tests: run until no work is queued and no command is in flight (timers still armed wait)."""
@@ -159,8 +173,8 @@ class Worker:
             except Exception:  # a store hiccup must not kill the worker; the work stays queued
                 log.exception("worker round failed")
                 await asyncio.sleep(1)
-            if await self.store.executions_with_work() and not self._all_deferred():
-                continue
+            if self._worked:
+                continue  # look again at once: the next claim tells whether more is queued
             due = await self.store.next_timer_due()
             timeout = 3600.0 if due is None else max(0.0, (due - self.clock.now()).total_seconds())
             if self._retry_at:
@@ -170,9 +184,6 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
-    def _all_deferred(self) -> bool:
-        return bool(self._retry_at)
-
     async def stop(self) -> None:
         self._stopped = True
         self._wake.set()
@@ -181,18 +192,6 @@ class Worker:
         await asyncio.gather(*self._dispatching.values(), return_exceptions=True)
 
     # one execution ----------------------------------------------------------------------------------
-
-    async def _drain(self, arn: str) -> int:
-        self._busy.add(arn)
-        made = 0
-        try:
-            while (inbox := await self.store.next_inbox(arn)) is not None:
-                if not await self._step(arn, inbox):
-                    break
-                made += 1
-        finally:
-            self._busy.discard(arn)
-        return made
 
     async def _program(self, row: ExecutionRow) -> Program:
         # The cache holds the loading task, not only its result: the executions of one round all ask at
@@ -214,10 +213,18 @@ class Worker:
             raise LookupError(f"no definition {key}")
         return load_program(definition)
 
-    async def _step(self, arn: str, inbox: InboxRow) -> bool:
-        row = await self.store.get_execution(arn)
-        if row is None:
-            return False
+    async def _step(self, item: WorkItem) -> int:
+        """One transition of one execution; 1 if it was committed, else 0 (the event stays queued)."""
+        row, inbox = item.execution, item.inbox
+        arn = row.arn
+        self._busy.add(arn)
+        try:
+            return await self._transition_once(row, inbox)
+        finally:
+            self._busy.discard(arn)
+
+    async def _transition_once(self, row: ExecutionRow, inbox: InboxRow) -> int:
+        arn = row.arn
         now = self.clock.now()
         event = decode_event(inbox.event)
         before = ExecutionState.from_json(json.loads(row.state)) if row.state else None
@@ -236,14 +243,14 @@ class Worker:
         except Exception:  # an engine bug: keep the event, try again later; the execution is not failed
             log.exception("decide failed for %s (event %s); retrying later", arn, type(event).__name__)
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
-            return False
+            return 0
         self._retry_at.pop(arn, None)
         transition = self._transition(row, inbox, open_before, decision, now)
         try:
             await self.store.commit_transition(transition)
         except StoreConflict:
-            log.debug("transition of %s lost its guard; re-reading", arn)
-            return True
+            log.debug("transition of %s lost its guard; the next round re-reads it", arn)
+            return 0
         self.transitions += 1
         log.debug(
             "transition %s %s -> %s (+%d events)",
@@ -253,12 +260,12 @@ class Worker:
             len(transition.history),
         )
         if transition.outbox:
-            await self._dispatch_pending()
+            self._outbox_written = True
         if transition.arm_timers:
             self.wake()
         if transition.status in TERMINAL:
             self.signals.notify(f"execution:{arn}")
-        return True
+        return 1
 
     def _transition(
         self,

@@ -76,6 +76,14 @@ class InboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A claimed execution with work: its row and its oldest queued event, read together."""
+
+    execution: ExecutionRow
+    inbox: InboxRow
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxRow:
     """A command committed with a transition and not yet carried out."""
 
@@ -189,6 +197,14 @@ class Store(ApprovalStore, SecurityStore, Protocol):
     async def enqueue(self, execution_arn: str, event: str) -> int: ...
     async def executions_with_work(self) -> list[str]: ...
     async def next_inbox(self, execution_arn: str) -> InboxRow | None: ...
+    async def claim_work(self, limit: int) -> list[WorkItem]:
+        """Executions with queued events, oldest first, each with its row and its oldest event, in one read.
+
+        Where nodes share the store the executions are leased to this node (as `executions_with_work`);
+        a lease is let go by the commit that consumes the execution's last queued event.
+        """
+        ...
+
     async def commit_transition(self, transition: Transition) -> None:
         """Apply the transition in one transaction; StoreConflict if the version moved."""
         ...

@@ -27,6 +27,7 @@ from stepstone.store.base import (
     TaskStatus,
     TimerEncoder,
     Transition,
+    WorkItem,
 )
 from stepstone.store.security import AccessKeyRow, AuditRow
 
@@ -147,6 +148,15 @@ class MemoryStore:
 
     async def executions_with_work(self) -> list[str]:
         return list(dict.fromkeys(r.execution_arn for r in sorted(self.inbox.values(), key=lambda r: r.id)))
+
+    async def claim_work(self, limit: int) -> list[WorkItem]:
+        first: dict[str, InboxRow] = {}
+        for r in sorted(self.inbox.values(), key=lambda r: r.id):
+            if r.execution_arn not in first and r.execution_arn in self.executions:
+                first[r.execution_arn] = r
+                if len(first) >= limit:
+                    break
+        return [WorkItem(self.executions[arn], inbox) for arn, inbox in first.items()]
 
     async def next_inbox(self, execution_arn: str) -> InboxRow | None:
         rows = [r for r in self.inbox.values() if r.execution_arn == execution_arn]

@@ -37,6 +37,7 @@ from stepstone.store.base import (
     TaskStatus,
     TimerEncoder,
     Transition,
+    WorkItem,
 )
 from stepstone.store.security import AccessKeyRow, AuditRow
 from stepstone.store.sqlite_writer import Writer
@@ -318,6 +319,10 @@ class SqliteStore:
 
     async def executions_with_work(self) -> list[str]:
         return [r[0] for r in await self._all("executions_with_work")]
+
+    async def claim_work(self, limit: int) -> list[WorkItem]:
+        rows = await self._all("claim_work", limit=limit)
+        return [WorkItem(_execution(r), InboxRow(r["inbox_id"], r["arn"], r["inbox_event"])) for r in rows]
 
     async def next_inbox(self, execution_arn: str) -> InboxRow | None:
         r = await self._one("next_inbox", execution_arn=execution_arn)

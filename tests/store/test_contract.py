@@ -70,6 +70,25 @@ def test_creating_an_execution_twice_returns_the_first_and_queues_one_start(with
     with_store(body)
 
 
+def test_claim_work_reads_each_executions_row_and_oldest_event_oldest_first(with_store: StoreRunner) -> None:
+    async def body(store: Store) -> None:
+        first = await started(store, "e1")
+        second, _ = await store.create_execution(execution("e2"), '{"start":2}')
+        await store.enqueue(first.arn, '{"later":1}')
+        items = await store.claim_work(10)
+        assert [(i.execution, i.inbox.event) for i in items] == [
+            (first, '{"start":1}'),
+            (second, '{"start":2}'),
+        ]
+        assert [i.inbox.execution_arn for i in items] == [first.arn, second.arn]
+        assert [i.execution.arn for i in await store.claim_work(1)] == [first.arn]  # bounded
+        await store.commit_transition(Transition(first.arn, 0, items[0].inbox.id, "{}", "RUNNING"))
+        (_, nxt) = await store.claim_work(10)  # e2's start is older than e1's second event
+        assert (nxt.inbox.event, nxt.execution.version, nxt.execution.state) == ('{"later":1}', 1, "{}")
+
+    with_store(body)
+
+
 def test_a_transition_commits_everything_once(with_store: StoreRunner) -> None:
     async def body(store: Store) -> None:
         row = await started(store)

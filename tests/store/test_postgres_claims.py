@@ -51,8 +51,8 @@ def test_a_dead_nodes_work_comes_back_when_its_lease_runs_out(pg_dsn: str) -> No
         assert await a.executions_with_work() == [row.arn]
         inbox = await a.next_inbox(row.arn)
         assert inbox is not None
+        await a.enqueue(row.arn, '{"more":1}')  # queued before the commit: a keeps the execution
         await a.commit_transition(Transition(row.arn, 0, inbox.id, "{}", "RUNNING", outbox=["cmd"]))
-        await a.enqueue(row.arn, '{"more":1}')
         assert await b.pending_outbox() == [] and await b.executions_with_work() == []
         await asyncio.sleep(0.6)  # a "dies": its leases run out
         assert [r.command for r in await b.pending_outbox()] == ["cmd"]
@@ -60,6 +60,26 @@ def test_a_dead_nodes_work_comes_back_when_its_lease_runs_out(pg_dsn: str) -> No
         assert await a.pending_outbox() == [] and await a.executions_with_work() == []
 
     two_nodes(pg_dsn, body, lease=0.5)
+
+
+def test_claim_work_leases_and_the_commit_of_the_last_event_lets_go(pg_dsn: str) -> None:
+    async def body(a: PostgresStore, b: PostgresStore) -> None:
+        row = await started(a)
+        await a.enqueue(row.arn, '{"second":1}')
+        (item,) = await a.claim_work(10)
+        assert (item.execution.arn, item.execution.version) == (row.arn, 0)
+        assert await b.claim_work(10) == []  # a holds it
+        await a.commit_transition(Transition(row.arn, 0, item.inbox.id, "{}", "RUNNING"))
+        assert await b.claim_work(10) == []  # one event still queued: a keeps the lease
+        (second,) = await a.claim_work(10)
+        assert (second.inbox.event, second.execution.version) == ('{"second":1}', 1)
+        await a.commit_transition(Transition(row.arn, 1, second.inbox.id, "{}", "RUNNING"))
+        await a.enqueue(row.arn, '{"callback":1}')  # the last commit let go: another node may take it
+        (taken,) = await b.claim_work(10)
+        assert taken.inbox.event == '{"callback":1}' and taken.execution.version == 2
+        assert await a.claim_work(10) == []
+
+    two_nodes(pg_dsn, body)
 
 
 def test_concurrent_claims_split_the_work_without_overlap(pg_dsn: str) -> None:

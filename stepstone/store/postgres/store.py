@@ -38,6 +38,7 @@ from stepstone.store.base import (
     TaskStatus,
     TimerEncoder,
     Transition,
+    WorkItem,
 )
 from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
@@ -222,6 +223,11 @@ class PostgresStore(AccountsMixin):
         rows = await self.db.all("claim_executions", **self._lease(), limit=CLAIM_LIMIT)
         return [r["arn"] for r in rows]
 
+    async def claim_work(self, limit: int) -> list[WorkItem]:
+        """Lease executions with work, reading their rows and oldest events in the same statement."""
+        rows = await self.db.all("claim_work", **self._lease(), limit=limit)
+        return [WorkItem(_execution(r), InboxRow(r["first"], r["arn"], r["inbox_event"])) for r in rows]
+
     async def next_inbox(self, execution_arn: str) -> InboxRow | None:
         """The next queued event; when there is none, the lease is let go so any node may take the next."""
         r = await self.db.one("next_inbox", execution_arn=execution_arn)
@@ -231,19 +237,24 @@ class PostgresStore(AccountsMixin):
         return None
 
     async def commit_transition(self, t: Transition) -> None:
+        """Every statement of the transition goes out in one pipeline: two round trips in all.
+
+        The first flush carries BEGIN, the guarded consume-and-apply and every insert; the guard's row
+        count is checked before COMMIT, so a lost guard rolls the whole transaction back.
+        """
         arn = t.execution_arn
+        lease = self._lease()
         try:
-            async with self.db.transaction() as c:
+            async with self.db.pool.connection() as c, c.pipeline() as pipe, c.transaction():
                 applied = await c.execute(
                     Q["consume_and_apply"],
                     {
                         "arn": arn, "expected_version": t.expected_version, "inbox_id": t.consumed_inbox_id,
                         "state": t.state, "status": t.status, "output": t.output, "error": t.error,
                         "cause": t.cause, "stop_date": t.stop_date, "event_count": len(t.history),
+                        "owner": self.owner,
                     },
                 )  # fmt: skip
-                if not applied.rowcount:
-                    raise StoreConflict(arn)
                 async with c.cursor() as cur:
                     await _many(cur, "insert_history", [
                         {"execution_arn": arn, "id": h.id, "timestamp": h.timestamp, "body": h.body}
@@ -252,7 +263,7 @@ class PostgresStore(AccountsMixin):
                     await _many(
                         cur,
                         "insert_outbox",
-                        [{"execution_arn": arn, "command": cmd, **self._lease()} for cmd in t.outbox],
+                        [{"execution_arn": arn, "command": cmd, **lease} for cmd in t.outbox],
                     )
                     await _many(
                         cur,
@@ -263,16 +274,17 @@ class PostgresStore(AccountsMixin):
                         {"execution_arn": arn, "timer_id": tid, "due": due} for tid, due in t.arm_timers
                     ])  # fmt: skip
                     await _many(cur, "insert_task", [_task_params(task) for task in t.open_tasks])
-                for task_id in t.close_tasks:
-                    key = {"execution_arn": arn, "task_id": task_id}
-                    await c.execute(Q["close_task"], {**key, "closed": t.closed_at})
-                    await c.execute(Q["dequeue_task_activities"], key)
+                    keys = [{"execution_arn": arn, "task_id": task_id} for task_id in t.close_tasks]
+                    await _many(cur, "close_task", [{**key, "closed": t.closed_at} for key in keys])
+                    await _many(cur, "dequeue_task_activities", keys)
                 if t.arm_timers:
-                    await notify(
-                        c, self.owner, WORK
-                    )  # every node sleeps until its next timer: this may be sooner
+                    # every node sleeps until its next timer: this one may be sooner
+                    await notify(c, self.owner, WORK)
                 if t.status in TERMINAL:
                     await notify(c, self.owner, f"execution:{arn}")
+                await pipe.sync()
+                if not applied.rowcount:
+                    raise StoreConflict(arn)
         except psycopg.errors.UniqueViolation as exc:
             raise StoreConflict(arn) from exc
 

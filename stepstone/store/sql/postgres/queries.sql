@@ -79,6 +79,23 @@ UPDATE executions e SET lease_owner = %(owner)s, lease_until = now() + make_inte
 FROM candidates c WHERE e.arn = c.arn
 RETURNING e.arn;
 
+-- name: claim_work
+-- As claim_executions, and in the same round trip each claimed execution's row and oldest event.
+WITH candidates AS (
+    SELECT e.arn, w.first FROM executions e
+    JOIN (SELECT execution_arn, min(id) AS first FROM inbox GROUP BY execution_arn) w ON w.execution_arn = e.arn
+    WHERE e.lease_owner IS NULL OR e.lease_owner = %(owner)s OR e.lease_until < now()
+    ORDER BY w.first
+    LIMIT %(limit)s
+    FOR UPDATE OF e SKIP LOCKED
+), claimed AS (
+    UPDATE executions e SET lease_owner = %(owner)s, lease_until = now() + make_interval(secs => %(lease)s)
+    FROM candidates c WHERE e.arn = c.arn
+    RETURNING e.*, c.first
+)
+SELECT claimed.*, i.event AS inbox_event FROM claimed JOIN inbox i ON i.id = claimed.first
+ORDER BY claimed.first;
+
 -- name: release_execution
 UPDATE executions SET lease_owner = NULL, lease_until = NULL
 WHERE arn = %(arn)s AND lease_owner = %(owner)s
@@ -93,10 +110,22 @@ DELETE FROM inbox WHERE id = %(id)s;
 -- name: consume_and_apply
 -- One round trip: the inbox row is consumed and the guarded update applied; 0 rows means a conflict
 -- (the event was taken or the version moved), and the caller rolls the whole transaction back.
-WITH consumed AS (DELETE FROM inbox WHERE id = %(inbox_id)s RETURNING id)
+-- This node's lease is let go when the consumed event was the execution's last queued one (the
+-- statement still sees the consumed row: its snapshot predates the DELETE), so any node may take the
+-- next; an event queued meanwhile finds the execution unleased and is claimed by the next round.
+WITH consumed AS (DELETE FROM inbox WHERE id = %(inbox_id)s RETURNING id),
+more AS (
+    SELECT EXISTS (
+        SELECT 1 FROM inbox WHERE execution_arn = %(arn)s AND id IS DISTINCT FROM %(inbox_id)s::bigint
+    ) AS queued
+)
 UPDATE executions SET state = %(state)s, status = %(status)s, output = %(output)s, error = %(error)s,
     cause = %(cause)s, stop_date = %(stop_date)s, version = version + 1,
-    next_event_id = next_event_id + %(event_count)s
+    next_event_id = next_event_id + %(event_count)s,
+    lease_owner = CASE WHEN lease_owner = %(owner)s AND NOT (SELECT queued FROM more) THEN NULL
+                       ELSE lease_owner END,
+    lease_until = CASE WHEN lease_owner = %(owner)s AND NOT (SELECT queued FROM more) THEN NULL
+                       ELSE lease_until END
 WHERE arn = %(arn)s AND version = %(expected_version)s
   AND (%(inbox_id)s::bigint IS NULL OR EXISTS (SELECT 1 FROM consumed));
 

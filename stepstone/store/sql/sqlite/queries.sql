@@ -61,6 +61,14 @@ INSERT INTO inbox (execution_arn, event) VALUES (:execution_arn, :event);
 -- Bounded: a backlog of 100,000 starts is worked through 1,000 executions per round, not all at once.
 SELECT execution_arn FROM inbox GROUP BY execution_arn ORDER BY min(id) LIMIT 1000;
 
+-- name: claim_work
+-- Each execution with queued events, with its row and its oldest event: one read for a whole round.
+SELECT e.*, i.id AS inbox_id, i.event AS inbox_event
+FROM (SELECT execution_arn, min(id) AS first FROM inbox GROUP BY execution_arn ORDER BY first LIMIT :limit) w
+JOIN inbox i ON i.id = w.first
+JOIN executions e ON e.arn = w.execution_arn
+ORDER BY w.first;
+
 -- name: next_inbox
 SELECT id, execution_arn, event FROM inbox WHERE execution_arn = :execution_arn ORDER BY id LIMIT 1;
 
