@@ -61,19 +61,29 @@ class TaskSubmitted:
 
 @dataclass(frozen=True, slots=True)
 class TaskSucceeded:
-    """The task's resource (or a callback with the task token) returned this output."""
+    """The task's resource (or a callback with the task token) returned this output.
+
+    `direct`: the resource's own answer to the invocation, not a later report (callback, nested
+    execution), so it says nothing about whether a submission was accepted first.
+    """
 
     task_id: str
     output: JSON
+    direct: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class TaskFailed:
-    """The task's resource (or a callback with the task token) reported an error."""
+    """The task's resource (or a callback with the task token) reported an error.
+
+    `direct`: the invocation itself failed (for a `.waitForTaskToken` or `.sync` task: the submission
+    was refused); otherwise a later report (callback, nested execution) after an accepted submission.
+    """
 
     task_id: str
     error: str
     cause: str
+    direct: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,9 @@ The sequences are AWS's:
 
 TaskSubmitted (`.waitForTaskToken`, `.sync`) holds the resource's answer to the submission (the queue's
 SendMessage response, the nested StartExecution response) and is recorded when the runtime reports it.
+A callback may overtake that report (the token is out before the call returns): a result that is not
+the invocation's own (`direct`) proves the submission was accepted, so TaskSubmitted is recorded then,
+without the answer, and every history of a task has the same shape whatever the timing.
 
 Where TaskStarted comes from: for every resource the runtime invokes itself (a Lambda function, a
 service integration) `schedule` records it in the same decision as TaskScheduled. The runtime carries
@@ -43,6 +46,9 @@ from stepstone.engine.state import Frame, OpenTask, Timer
 if TYPE_CHECKING:
     from stepstone.asl.env import Env
     from stepstone.engine.decide import Interpreter
+
+#: Resource suffixes of the patterns whose submission AWS records as TaskSubmitted.
+_SUBMITTING = (".waitForTaskToken", ".sync", ".sync:2")
 
 #: (family, what happened) -> history event type.
 EVENT_NAMES = {
@@ -80,6 +86,11 @@ def _jsonata_seconds(
             f"The {field} field must be a positive integer, but was: {compact_json(value)}",
         )
     return float(value)
+
+
+def _submits(task: OpenTask) -> bool:
+    """Whether AWS records a TaskSubmitted for this task (a service integration's callback or job)."""
+    return task.family == "service" and task.resource_name.endswith(_SUBMITTING)
 
 
 def _details(task: OpenTask, **fields: JSON) -> JSONObject:
@@ -197,6 +208,10 @@ def on_task_event(run: Interpreter, event: TaskEvent) -> str | None:
         return None
     del state.open_tasks[event.task_id]
     frame, cs = _close(run, task)
+    if not event.direct and not task.submitted and _submits(task):
+        # A callback (or the child's report) overtook the runtime's report of the submission answer:
+        # the submission was accepted, so record it where AWS does; the late answer is then ignored.
+        run.emit("TaskSubmitted", _details(task), frame)
     if isinstance(event, TaskSucceeded):
         run.emit(EVENT_NAMES[task.family, "Succeeded"], _details(task, output=event.output), frame)
         env = run.env(frame, cs)

@@ -184,7 +184,7 @@ async def dispatch(registry: Registry, request: TaskRequest) -> TaskResult:
 def task_event(task_id: str, result: TaskResult) -> TaskSucceeded | TaskFailed | TaskSubmitted:
     """The engine event for a dispatched task's result: its close, or the answer to its submission."""
     if result.error is not None:
-        return TaskFailed(task_id, result.error, result.cause or "")
+        return TaskFailed(task_id, result.error, result.cause or "", direct=True)
     if result.pending:
         return TaskSubmitted(task_id, result.output)
-    return TaskSucceeded(task_id, result.output)
+    return TaskSucceeded(task_id, result.output, direct=True)

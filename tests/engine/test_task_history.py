@@ -147,3 +147,24 @@ def test_each_retry_attempt_records_scheduled_started_failed_so_causes_quote_aws
     assert task_events(run)[:6] == ["TaskScheduled", "TaskStarted", "TaskFailed"] * 2
     assert run.state is not None and run.state.status == "FAILED"
     assert "(entered at the event id #10)" in (run.state.cause or "")
+
+
+def test_a_callback_that_overtakes_the_submission_answer_still_follows_a_task_submitted() -> None:
+    run = start(task(SQS_CALLBACK), {})
+    task_id = run.invocations()[0].task_id
+    run.send(TaskSucceeded(task_id, "early"))  # the callback, before the runtime reported the answer
+    assert task_events(run) == ["TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded"]
+    assert run.history[4]["taskSubmittedEventDetails"] == {
+        "resourceType": "sqs",
+        "resource": "sendMessage.waitForTaskToken",
+    }
+    assert run.send(TaskSubmitted(task_id, {"MessageId": "m"})).ignored  # the late answer
+
+
+def test_a_refused_submission_fails_the_task_without_a_task_submitted() -> None:
+    run = start(task(SQS_CALLBACK), {})
+    run.send(TaskFailed(run.invocations()[0].task_id, "SQS.QueueDoesNotExist", "no queue", direct=True))
+    assert task_events(run) == ["TaskScheduled", "TaskStarted", "TaskFailed"]
+    run = start(task(INVOKE, Parameters={"FunctionName": "f"}), {})
+    run.send(TaskSucceeded(run.invocations()[0].task_id, {}))  # request-response: nothing is submitted
+    assert task_events(run) == ["TaskScheduled", "TaskStarted", "TaskSucceeded"]
