@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
+from stepstone.cli.database import add_db_argument, with_service
 from stepstone.service.audit import AuditOperations
 from stepstone.store.security import AuditRow
 
@@ -17,7 +17,7 @@ from stepstone.store.security import AuditRow
 def register(parser: argparse.ArgumentParser) -> None:
     subs = parser.add_subparsers(dest="audit_command", required=True)
     listing = subs.add_parser("list", help="audit entries, oldest first")
-    listing.add_argument("--db", type=Path, default=Path("stepstone.db"), help="the server's SQLite file")
+    add_db_argument(listing)
     listing.add_argument("--execution", default=None, metavar="ARN", help="only this execution's entries")
     listing.add_argument("--limit", type=int, default=1000)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -33,8 +33,6 @@ def entry(row: AuditRow) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stepstone.cli.keys import with_service
-
     async def fetch(service: AuditOperations) -> list[AuditRow]:
         return await service.list_audit(args.execution, limit=args.limit)
 

@@ -1,21 +1,22 @@
 """`stepstone keys create|list|revoke`: the access keys that sign API requests (SigV4).
 
-Works on the server's SQLite file and data directory (the access master key sits next to the file),
-so run it where the server runs; a running server sees new and revoked keys at once.
+Works on the server's database: a SQLite file (the access master key sits next to it, so run it where
+the server runs) or a PostgreSQL DSN (then every node and this command need the same
+`STEPSTONE_ACCESS_MASTER_KEY`). A running server sees new and revoked keys at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any, TypeVar
+import os
+from typing import Any
 
-from stepstone.service.keys import AccessKeyRow
+from stepstone.cli.database import add_db_argument, with_service
+from stepstone.config import is_postgres_dsn
+from stepstone.service.keys import MASTER_ENV, AccessKeyRow
 
-T = TypeVar("T")
+__all__ = ["describe", "register", "run", "with_service"]
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -34,25 +35,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     revoke = subs.add_parser("revoke", help="refuse requests signed with this key from now on")
     revoke.add_argument("key_id")
     for sub in subs.choices.values():
-        sub.add_argument("--db", type=Path, default=Path("stepstone.db"), help="the server's SQLite file")
+        add_db_argument(sub)
         sub.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=run)
-
-
-def with_service(db: Path, body: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `body(service)` over the server's store and data directory (no worker is started)."""
-    from stepstone.app import build
-    from stepstone.config import Config
-
-    async def main() -> T:
-        server = build(Config(db=db))
-        await server.store.open()
-        try:
-            return await body(server.service)
-        finally:
-            await server.store.close()
-
-    return asyncio.run(main())
 
 
 def describe(row: AccessKeyRow) -> dict[str, Any]:
@@ -69,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.keys_command == "create":
+            if is_postgres_dsn(args.db) and not os.environ.get(MASTER_ENV):
+                # a master made up here would differ from the servers': the secret would not verify
+                print(f"stepstone keys: on PostgreSQL, set {MASTER_ENV} (the servers' value) to create keys")
+                return 2
             allow = [a.strip() for a in args.allow.split(",") if a.strip()]
             row, secret = with_service(
                 args.db, lambda s: s.create_access_key(args.name, allow, args.state_machine)

@@ -1,21 +1,16 @@
-"""`stepstone users`: local users of the approval pages (add, list, remove). Passwords are stored hashed."""
+"""`stepstone users`: local users of the approval pages (add, list, remove). Passwords are stored hashed.
+
+`--db` is the server's SQLite file or PostgreSQL DSN (default `$STEPSTONE_DB`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
-import secrets
 import sys
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
-if TYPE_CHECKING:
-    from stepstone.service import Service
-
-T = TypeVar("T")
+from stepstone.cli.database import add_db_argument, with_service
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -32,29 +27,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     remove = subs.add_parser("remove", help="delete a user")
     remove.add_argument("name")
     for sub in (add, listing, remove):
-        sub.add_argument("--db", type=Path, default=Path("stepstone.db"), help="the server's SQLite file")
+        add_db_argument(sub)
     parser.set_defaults(handler=run)
-
-
-def _with_service(db: Path, body: Callable[[Service], Awaitable[T]]) -> T:
-    from stepstone.engine.tokens import KeyRing
-    from stepstone.integrations.base import Registry
-    from stepstone.runtime.clock import SystemClock
-    from stepstone.runtime.worker import Worker
-    from stepstone.service import Service
-    from stepstone.store.sqlite import SqliteStore
-
-    async def main() -> T:
-        store = SqliteStore(db, readers=1)
-        keys = KeyRing({"cli": secrets.token_bytes(32)}, "cli")  # user operations mint no task tokens
-        clock = SystemClock()
-        await store.open()
-        try:
-            return await body(Service(store, Worker(store, Registry(), keys, clock=clock), keys, clock))
-        finally:
-            await store.close()
-
-    return asyncio.run(main())
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -77,17 +51,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.users_command == "add":
             password = _password(args)
-            row = _with_service(
+            row = with_service(
                 args.db,
                 lambda s: s.add_user(args.name, email=args.email, groups=args.group, password=password),
             )
             print(json.dumps({"user": row.name, "email": row.email, "groups": list(row.groups)}))
         elif args.users_command == "remove":
-            if not _with_service(args.db, lambda s: s.remove_user(args.name)):
+            if not with_service(args.db, lambda s: s.remove_user(args.name)):
                 print(f"stepstone: no user {args.name!r}", file=sys.stderr)
                 return 1
         else:
-            for user in _with_service(args.db, lambda s: s.list_users()):
+            for user in with_service(args.db, lambda s: s.list_users()):
                 fields = {"user": user.name, "email": user.email, "groups": list(user.groups),
                           "password": user.password_hash is not None}  # fmt: skip
                 print(json.dumps(fields) if args.json else "  ".join(f"{k}={v}" for k, v in fields.items()))
