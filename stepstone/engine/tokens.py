@@ -7,7 +7,10 @@ are signed with the active key, old tokens verify while their key stays in the r
 
 Minting is deterministic (same key, execution and task give the same token), so the runtime never has
 to store a token: it stores `token_hash(token)` and mints the token again when a worker asks for it.
-Pure: the keys are injected, nothing here reads a clock or draws randomness.
+The stored hash records which key signed the task: `remint` finds that key in the ring (the active one
+first), so a task that waits across a key rotation is handed the very token its hash names, for as
+long as its key stays in the ring. Pure: the keys are injected, nothing here reads a clock or draws
+randomness.
 """
 
 from __future__ import annotations
@@ -65,11 +68,39 @@ class KeyRing:
     def active(self) -> str:
         return self._active
 
-    def mint(self, execution_arn: str, task_id: str) -> str:
-        """The token for this execution's task, signed with the active key."""
-        payload = _SEPARATOR.join((self._active, execution_arn, task_id)).encode()
-        mac = hmac.new(self._keys[self._active], payload, hashlib.sha256).digest()
+    def __contains__(self, key_id: object) -> bool:
+        return key_id in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def mint(self, execution_arn: str, task_id: str, *, key_id: str | None = None) -> str:
+        """The token for this execution's task, signed with `key_id` (default: the active key).
+
+        InvalidTokenError when `key_id` is not in the ring (it was removed: its tokens are void).
+        """
+        signer = self._active if key_id is None else key_id
+        key = self._keys.get(signer)
+        if key is None:
+            raise InvalidTokenError("unknown key")
+        payload = _SEPARATOR.join((signer, execution_arn, task_id)).encode()
+        mac = hmac.new(key, payload, hashlib.sha256).digest()
         return f"{_b64(payload)}.{_b64(mac)}"
+
+    def remint(self, execution_arn: str, task_id: str, stored_hash: str | None) -> str | None:
+        """The token of a waiting task again: the one whose `token_hash` is `stored_hash`.
+
+        Tries the active key first, then the others, so a key rotation while the task waits changes
+        nothing. None when no key in the ring signed it (its key was removed) or nothing is stored;
+        `mint` for the active key's token when `stored_hash` is None is the caller's choice.
+        """
+        if stored_hash is None:
+            return None
+        for key_id in (self._active, *(k for k in self._keys if k != self._active)):
+            token = self.mint(execution_arn, task_id, key_id=key_id)
+            if hmac.compare_digest(token_hash(token), stored_hash):
+                return token
+        return None
 
     def verify(self, token: str) -> TokenClaims:
         """The claims of a token this ring signed; InvalidTokenError for anything else."""
@@ -88,6 +119,14 @@ class KeyRing:
         if not hmac.compare_digest(expected, mac):
             raise InvalidTokenError("bad signature")
         return TokenClaims(key_id, execution_arn, task_id)
+
+
+def key_id_of(token: str) -> str | None:
+    """The key id a token claims to be signed with (unverified), or None when it is malformed."""
+    try:
+        return _unb64(token.split(".", 1)[0]).decode().split(_SEPARATOR)[0] or None
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
 
 
 def token_hash(token: str) -> str:

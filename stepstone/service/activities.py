@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from stepstone import errors as E
@@ -13,7 +14,9 @@ from stepstone.service.base import (
     ServiceBase,
     _page,
 )
-from stepstone.store.base import ActivityRow
+from stepstone.store.base import ActivityRow, ActivityTaskRow
+
+log = logging.getLogger("stepstone.service.activities")
 
 
 class ActivityOperations(ServiceBase):
@@ -67,11 +70,23 @@ class ActivityOperations(ServiceBase):
             if task is not None:
                 self.signals.discard(arn, queued)
                 self.worker.wake()
-                return {"taskToken": self.keys.mint(task.execution_arn, task.task_id), "input": task.input}
+                return {"taskToken": await self._activity_token(task), "input": task.input}
             remaining = deadline - loop.time()
             if remaining <= 0:
                 self.signals.discard(arn, queued)
                 return {}
             await self.signals.wait(arn, remaining, queued)
+
+    async def _activity_token(self, task: ActivityTaskRow) -> str:
+        """The token of a claimed activity task, signed by the key that signed it when it was queued
+        (its stored hash tells which), so a key rotation while the task waited changes nothing."""
+        if len(self.keys) == 1:  # no rotation under way: the one key signed it
+            return self.keys.mint(task.execution_arn, task.task_id)
+        row = await self.store.get_task(task.execution_arn, task.task_id)
+        token = self.keys.remint(task.execution_arn, task.task_id, None if row is None else row.token_hash)
+        if token is None:  # its key left the ring: no token can complete it; it will time out
+            log.warning("activity task %s of %s: its token key was removed", task.task_id, task.execution_arn)
+            return self.keys.mint(task.execution_arn, task.task_id)
+        return token
 
     # callbacks --------------------------------------------------------------------------------------

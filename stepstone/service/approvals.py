@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from stepstone import errors as E
-from stepstone.engine.tokens import token_hash
 from stepstone.errors import ServiceError
 from stepstone.integrations.approvals import GROUP_PREFIX
 from stepstone.service.audit import AuditOperations, Caller
@@ -165,9 +164,10 @@ class ApprovalOperations(AuditOperations, CallbackOperations):
             raise DeadlinePassed()
         if not view.open:
             raise ApprovalClosed()
-        token = self.keys.mint(row.execution_arn, row.task_id)
-        if token_hash(token) != row.token_hash:  # the signing key rotated since the task started
-            raise ApprovalClosed("The request can no longer be decided here: the token keys have changed.")
+        # the key that signed the task's token, even if another key became active since
+        token = self.keys.remint(row.execution_arn, row.task_id, row.token_hash)
+        if token is None:  # that key was removed from the ring: the task's token is void
+            raise ApprovalClosed("The request can no longer be decided here: its token key was removed.")
         status: ApprovalStatus = "approved" if approve else "rejected"
         decided, won = await self.store.decide_approval(approval_id, status, viewer.name, comment[:2000], now)
         assert decided is not None

@@ -157,7 +157,7 @@ def test_a_rejection_can_succeed_with_approved_false() -> None:
     asyncio.run(main())
 
 
-def test_after_the_deadline_or_a_key_rotation_nobody_can_decide() -> None:
+def test_after_the_deadline_or_once_the_tasks_key_left_the_ring_nobody_can_decide() -> None:
     async def main() -> None:
         k = await kit()
         past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
@@ -167,7 +167,7 @@ def test_after_the_deadline_or_a_key_rotation_nobody_can_decide() -> None:
         alice = await k.service.viewer("alice")
         with pytest.raises(DeadlinePassed):
             await k.service.decide_approval(late.id, alice, approve=True)
-        k.service.keys = KeyRing({"k1": b"k" * 32, "k2": b"n" * 32}, "k2")
+        k.service.keys = KeyRing({"k2": b"n" * 32}, "k2")  # k1, which signed the task, is gone
         with pytest.raises(ApprovalClosed):
             await k.service.decide_approval(rotated.id, alice, approve=True)
         with pytest.raises(NotAnApprover):
@@ -178,6 +178,19 @@ def test_after_the_deadline_or_a_key_rotation_nobody_can_decide() -> None:
             ("mallory", "refused")
         ]
         assert "DeadlinePassed" in refused[0].reason
+
+    asyncio.run(main())
+
+
+def test_a_key_rotation_while_the_request_waits_changes_nothing() -> None:
+    async def main() -> None:
+        k = await kit()
+        arn = await k.run(task(), {})
+        [row] = k.store.approvals.values()
+        rotated = KeyRing({"k1": b"k" * 32, "k2": b"n" * 32}, "k2")  # k1 signed the task; k2 signs now
+        k.service.keys = k.worker.keys = rotated
+        await k.service.decide_approval(row.id, await k.service.viewer("alice"), approve=True)
+        assert (await k.describe(arn))["status"] == "SUCCEEDED"
 
     asyncio.run(main())
 
