@@ -165,13 +165,11 @@ class PostgresStore(AccountsMixin):
             "revision_id": row.revision_id, "status": row.status, "input": row.input,
             "start_date": row.start_date,
         }  # fmt: skip
-        async with self.db.transaction() as c:
-            if (await c.execute(Q["insert_execution"], params)).rowcount:
-                await self._enqueue(c, row.arn, start_event)
-                return row, True
-            existing = await (await c.execute(Q["get_execution"], {"arn": row.arn})).fetchone()
-            assert existing is not None
-            return _execution(existing), False
+        if await self.db.all("create_execution", **params, event=start_event, wake=f"{self.owner} {WORK}"):
+            return row, True
+        existing = await self.get_execution(row.arn)
+        assert existing is not None
+        return existing, False
 
     async def get_execution(self, arn: str) -> ExecutionRow | None:
         r = await self.db.one("get_execution", arn=arn)
@@ -316,22 +314,12 @@ class PostgresStore(AccountsMixin):
     async def complete_outbox(
         self, outbox_id: int, result_event: str | None, activity_task: ActivityTaskRow | None = None
     ) -> None:
-        async with self.db.transaction() as c:
-            r = await (await c.execute(Q["delete_outbox"], {"id": outbox_id})).fetchone()
-            if r is None:
-                return  # already done (by another node, or before a restart)
-            if result_event is not None:
-                await self._enqueue(c, r["execution_arn"], result_event)
-            if activity_task is not None:
-                await c.execute(
-                    Q["insert_activity_task"],
-                    {
-                        "activity_arn": activity_task.activity_arn,
-                        "execution_arn": activity_task.execution_arn,
-                        "task_id": activity_task.task_id, "input": activity_task.input,
-                    },
-                )  # fmt: skip
-                await notify(c, self.owner, activity_task.activity_arn)
+        task = activity_task
+        await self.db.all(
+            "complete_outbox", id=outbox_id, event=result_event, sender=self.owner,
+            activity_arn=task and task.activity_arn, task_execution_arn=task and task.execution_arn,
+            task_id=task and task.task_id, input=task and task.input,
+        )  # fmt: skip
 
     # tasks and callbacks ----------------------------------------------------------------------------
 

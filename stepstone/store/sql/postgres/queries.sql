@@ -35,6 +35,18 @@ INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input
 VALUES (%(arn)s, %(state_machine_arn)s, %(name)s, %(revision_id)s, %(status)s, %(input)s, %(start_date)s)
 ON CONFLICT (arn) DO NOTHING;
 
+-- name: create_execution
+-- One statement (its own transaction): the row, its start event and the wake-up; a row back if created.
+WITH created AS (
+    INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date)
+    VALUES (%(arn)s, %(state_machine_arn)s, %(name)s, %(revision_id)s, %(status)s, %(input)s, %(start_date)s)
+    ON CONFLICT (arn) DO NOTHING
+    RETURNING arn
+), queued AS (
+    INSERT INTO inbox (execution_arn, event) SELECT arn, %(event)s FROM created RETURNING id
+)
+SELECT pg_notify('stepstone', %(wake)s) AS notified FROM queued;
+
 -- name: get_execution
 SELECT * FROM executions WHERE arn = %(arn)s;
 
@@ -177,6 +189,25 @@ FROM (
 ) c
 WHERE o.id = c.id
 RETURNING o.id, o.execution_arn, o.command;
+
+-- name: complete_outbox
+-- One statement (its own transaction): forget the command, queue its result event and/or activity task,
+-- and wake the nodes; nothing at all if another node completed it first.
+WITH done AS (DELETE FROM outbox WHERE id = %(id)s RETURNING execution_arn),
+result AS (
+    INSERT INTO inbox (execution_arn, event)
+    SELECT execution_arn, %(event)s FROM done WHERE %(event)s::text IS NOT NULL
+    RETURNING id
+),
+task AS (
+    INSERT INTO activity_tasks (activity_arn, execution_arn, task_id, input)
+    SELECT %(activity_arn)s, %(task_execution_arn)s, %(task_id)s, %(input)s
+    FROM done WHERE %(activity_arn)s::text IS NOT NULL
+    RETURNING activity_arn
+)
+SELECT pg_notify('stepstone', %(sender)s || ' ' || key) FROM (
+    SELECT 'work' AS key FROM result UNION ALL SELECT activity_arn FROM task
+) wake;
 
 -- name: delete_outbox
 DELETE FROM outbox WHERE id = %(id)s RETURNING execution_arn;
