@@ -16,7 +16,7 @@ _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 #: stepstone's own read-only operations, under their own target prefix so they never shadow AWS's.
 EXTENSION_PREFIX = "Stepstone"
-EXTENSIONS = ("ListOpenTasks",)
+EXTENSIONS = ("ListOpenTasks", "DescribeRuntime")
 
 
 def method_name(operation: str) -> str:

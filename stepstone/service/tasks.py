@@ -1,7 +1,9 @@
-"""Views that AWS does not have: what running executions wait on."""
+"""Views that AWS does not have: what running executions wait on, and what the process holds."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 from stepstone.service.base import (
@@ -37,3 +39,11 @@ class TaskViews(ServiceBase):
         if arn is not None:
             arn = (await self._execution(str(arn))).arn
         return {"tasks": await self.open_tasks(arn)}
+
+    async def describe_runtime(self, request: dict[str, Any]) -> dict[str, Any]:
+        """`Stepstone.DescribeRuntime`: the server process's live asyncio tasks and Python threads.
+
+        A diagnostic beside the AWS operations (under the `Stepstone.` target prefix, never AWS's): a
+        waiting execution must cost a row, so neither number may grow with the executions parked.
+        """
+        return {"asyncioTasks": len(asyncio.all_tasks()), "threads": threading.active_count()}
