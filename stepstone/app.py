@@ -68,8 +68,11 @@ def wake_on_notify(store: Store, worker: Worker) -> None:
         return
 
     def on_notify(key: str) -> None:
-        worker.wake()
-        if key != "work":
+        # only "work" concerns the worker (debounced: every commit on every node sends one); the other
+        # keys wake long polls and waiters for a finished execution
+        if key == "work":
+            worker.nudge()
+        else:
             worker.signals.notify(key)
 
     listen(on_notify)

@@ -60,6 +60,8 @@ TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 ENGINE_BUG_RETRY = timedelta(seconds=5)
 #: At most this many executions per round: a backlog of 100,000 starts is not 100,000 coroutines at once.
 ROUND_LIMIT = 1000
+#: How long a wake-up from another node waits for more of them before the worker looks (seconds).
+PEER_WAKE_DEBOUNCE = 0.002
 
 
 def encode_timer(timer_id: str) -> str:
@@ -104,6 +106,7 @@ class Worker:
         self._retry_at: dict[str, datetime] = {}
         self._dispatching: dict[int, asyncio.Task[None]] = {}
         self._outbox_written = False
+        self._nudged: asyncio.TimerHandle | None = None
         self._worked = False  # the last round had executions to work on: look again before sleeping
         self._programs: dict[tuple[str, str], asyncio.Future[Program]] = {}
         self._stopped = False
@@ -115,6 +118,20 @@ class Worker:
 
     def wake(self) -> None:
         """New work is in the store (a start, a callback): look now rather than at the next timer."""
+        self._wake.set()
+
+    def nudge(self) -> None:
+        """Another node queued work: look soon. A burst of nudges within `PEER_WAKE_DEBOUNCE` is one look.
+
+        Every commit on every node that queues an event wakes all the others; answered one by one, a
+        busy cluster spends its rounds claiming nothing. A nudge is answered by a round a moment later,
+        and the ones that arrive meanwhile ride on it.
+        """
+        if self._nudged is None:
+            self._nudged = asyncio.get_running_loop().call_later(PEER_WAKE_DEBOUNCE, self._answer_nudge)
+
+    def _answer_nudge(self) -> None:
+        self._nudged = None
         self._wake.set()
 
     async def recover(self) -> None:
@@ -186,6 +203,8 @@ class Worker:
 
     async def stop(self) -> None:
         self._stopped = True
+        if self._nudged is not None:
+            self._nudged.cancel()
         self._wake.set()
         for task in list(self._dispatching.values()):
             task.cancel()

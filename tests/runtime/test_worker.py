@@ -107,3 +107,70 @@ def test_mock_integration_results_come_back_through_the_outbox() -> None:
         assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"answer": 42})
 
     run(body)
+
+
+class CountingStore(MemoryStore):
+    """The in-memory store, counting the worker's reads: a round must not read per execution."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: dict[str, int] = {}
+
+    def _count(self, name: str) -> None:
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    async def claim_work(self, limit: int) -> Any:
+        self._count("claim_work")
+        return await super().claim_work(limit)
+
+    async def get_execution(self, arn: str) -> Any:
+        self._count("get_execution")
+        return await super().get_execution(arn)
+
+    async def next_inbox(self, execution_arn: str) -> Any:
+        self._count("next_inbox")
+        return await super().next_inbox(execution_arn)
+
+    async def pending_outbox(self) -> Any:
+        self._count("pending_outbox")
+        return await super().pending_outbox()
+
+
+def test_a_round_reads_its_executions_in_one_claim_and_claims_their_commands_once() -> None:
+    async def body() -> None:
+        store, clock = CountingStore(), FakeClock()
+        registry = Registry()
+        resource = "arn:aws:lambda:us-east-1:123456789012:function:f"
+        MockIntegration().add(resource, {"answer": 42}).register_into(registry)
+        keys = KeyRing({"k1": b"0" * 32}, "k1")
+        worker = Worker(store, registry, keys, clock=clock)
+        service = Service(store, worker, keys, clock)
+        definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": resource, "End": True}}}
+        sm = (await service.create_state_machine({"name": "t", "definition": json.dumps(definition)}))[
+            "stateMachineArn"
+        ]
+        arns = [(await service.start_execution({"stateMachineArn": sm}))["executionArn"] for _ in range(30)]
+        store.calls.clear()
+        assert await worker.run_once() == 30  # every start, each scheduling its task
+        assert store.calls == {"claim_work": 1, "pending_outbox": 1}
+        await worker.run_until_idle()
+        for arn in arns:
+            described = await service.describe_execution({"executionArn": arn})
+            assert (described["status"], json.loads(described["output"])) == ("SUCCEEDED", {"answer": 42})
+
+    run(body)
+
+
+def test_a_burst_of_wake_ups_from_other_nodes_is_one_look_a_moment_later() -> None:
+    async def body() -> None:
+        _, worker, _, _ = build()
+        for _ in range(100):
+            worker.nudge()
+        assert not worker._wake.is_set()  # not at once: more may be on the way
+        await asyncio.sleep(0.05)
+        assert worker._wake.is_set()
+        worker._wake.clear()
+        await asyncio.sleep(0.05)
+        assert not worker._wake.is_set()  # the hundred nudges were answered by one wake-up
+
+    run(body)
