@@ -7,6 +7,8 @@ Starts `stepstone serve` on a fresh SQLite file and moto's server (the harness's
 `moto[server]==5.2.1`), then drives both with the peer harness (bench.py, over boto3):
 
   W1  20 Pass states per execution, started through the API: executions/s, state transitions/s
+  W1par  the same, ours only, started by `--w1-processes` client processes at once (one boto3 process
+      is the limit of W1 on a small machine: this shows what the server itself sustains)
   W2  callback round trip: SendTaskSuccess sent -> execution SUCCEEDED, p50/p99 over loopback
   W3  RSS of the server before and after parking N executions on a task token
   W5  bench.py's N timeouts (TimeoutSeconds 1, Catch States.Timeout), and ours only: `--w5-same`
@@ -213,12 +215,96 @@ def w5_same_second(url: str, n: int, start_rate: float, concurrency: int = 8) ->
     }  # fmt: skip
 
 
+# W1 from several client processes (one boto3 process tops out near 640 calls/s on this machine) ------
+
+
+def _w1_client(url: str, arn: str, names: list[str], threads: int, barrier: Any, out: Any) -> None:
+    import boto3
+    from botocore.config import Config
+
+    local = __import__("threading").local()
+
+    def start(name: str) -> None:
+        c = getattr(local, "c", None)
+        if c is None:
+            c = local.c = boto3.session.Session().client(
+                "stepfunctions", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                aws_secret_access_key="testing", config=Config(max_pool_connections=threads * 2),
+            )  # fmt: skip
+        c.start_execution(
+            stateMachineArn=arn, name=name, input=json.dumps({"payload": {"a": 1, "tag": "x" * 32}})
+        )
+
+    with cf.ThreadPoolExecutor(threads) as ex:
+        list(ex.map(start, names[:threads]))  # warm: one connection per thread before the clock starts
+        barrier.wait()
+        list(ex.map(start, names[threads:]))
+    out.put(time.time())
+
+
+def w1_parallel(url: str, n: int, processes: int, threads: int = 8) -> dict[str, Any]:
+    """W1 (bench.py's 20-Pass chain) started by several client processes at once: the server's capacity."""
+    import multiprocessing
+
+    import boto3
+
+    sys.path.insert(0, str(HERE))
+    from profile_server import def_chain
+
+    sfn = boto3.client(
+        "stepfunctions", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )  # fmt: skip
+    tag = uuid.uuid4().hex[:8]
+    arn = sfn.create_state_machine(name=f"w1p-{tag}", definition=json.dumps(def_chain()), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(processes + 1), ctx.Queue()
+    share = n // processes + threads
+    procs = [
+        ctx.Process(
+            target=_w1_client, args=(url, arn, [f"p{p}-{i}" for i in range(share)], threads, barrier, out)
+        )
+        for p in range(processes)
+    ]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
+    t0 = time.time()
+    for proc in procs:
+        proc.join()
+    t_started = max(out.get() for _ in procs)
+    while sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1)["executions"]:
+        time.sleep(0.05)
+    measured = (share - threads) * processes  # the warm-up starts are not timed
+    stops, token = [], None
+    while True:
+        page = sfn.list_executions(
+            stateMachineArn=arn, maxResults=1000, **({"nextToken": token} if token else {})
+        )
+        stops += [e["stopDate"].timestamp() for e in page["executions"] if e.get("stopDate")]
+        token = page.get("nextToken")
+        if not token:
+            break
+    span = max(stops) - t0
+    return {
+        "executions": measured, "client_processes": processes, "threads_each": threads,
+        "start_phase_s": round(t_started - t0, 3), "makespan_s": round(span, 3),
+        "executions_per_s": round(measured / span, 1),
+        "state_transitions_per_s": round(measured * 20 / span, 1),
+        "status": "ok",
+    }  # fmt: skip
+
+
 # main -----------------------------------------------------------------------------------------------
 
 ROWS = [
     ("W1", "executions_per_s", "W1 executions/s"),
     ("W1", "state_transitions_per_s", "W1 state transitions/s"),
     ("W1", "exec_duration_p99_ms", "W1 execution duration p99 ms"),
+    ("W1par", "executions_per_s", "W1 executions/s, several client processes"),
+    ("W1par", "state_transitions_per_s", "W1 state transitions/s, several client processes"),
     ("W2", "lat_incl_send_p50_ms", "W2 callback p50 ms (send -> SUCCEEDED seen)"),
     ("W2", "lat_incl_send_p99_ms", "W2 callback p99 ms (send -> SUCCEEDED seen)"),
     ("W2", "lat_server_stopdate_p99_ms", "W2 callback p99 ms (send -> server stopDate)"),
@@ -263,13 +349,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--moto-w1", type=int, default=20)
     ap.add_argument("--moto-w2", type=int, default=50)
     ap.add_argument("--moto-w3", type=int, default=300)
-    ap.add_argument("--workloads", default="W1,W2,W3,W5,W5same")
+    ap.add_argument("--w1-processes", type=int, default=4, help="W1par: client processes started at once")
+    ap.add_argument("--w1-par", type=int, default=8000, help="W1par: executions over all processes")
+    ap.add_argument("--workloads", default="W1,W1par,W2,W3,W5,W5same")
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--quick", action="store_true", help="small N everywhere (a smoke test)")
     ap.add_argument("--json", dest="json_out", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.quick:
-        args.w1, args.w2, args.w3, args.w5, args.w5_same = 300, 100, 2000, 50, 500
+        args.w1, args.w2, args.w3, args.w5, args.w5_same, args.w1_par = 300, 100, 2000, 50, 500, 800
         args.moto_w1, args.moto_w2, args.moto_w3 = 5, 10, 50
     wanted = {w.strip() for w in args.workloads.split(",")}
     info = machine()
@@ -291,6 +379,13 @@ def main(argv: list[str] | None = None) -> int:
                 results["stepstone"][workload] = run_harness(args.harness, ours, workload, n_ours, *common)
                 if moto_url:
                     results["moto"][workload] = run_harness(args.harness, peer, workload, n_moto, *common)
+            if "W1par" in wanted:
+                print(
+                    f"W1par: {args.w1_par} executions from {args.w1_processes} client processes", flush=True
+                )
+                results["stepstone"]["W1par"] = rec = w1_parallel(url, args.w1_par, args.w1_processes)
+                print("   ", json.dumps(rec), flush=True)
+                results["moto"]["W1par"] = {"status": "not run (moto manages ~25 transitions/s)"}
             if "W5same" in wanted:
                 rate = float(results["stepstone"].get("W1", {}).get("executions_per_s") or 200.0)
                 print(f"W5same: {args.w5_same} timeouts due in one second", flush=True)
