@@ -28,7 +28,7 @@ from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import SystemClock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
-from stepstone.service.keys import load_access_master
+from stepstone.service.keys import MASTER_ENV, load_access_master
 from stepstone.service.throttle import TokenThrottle
 from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
@@ -194,10 +194,15 @@ async def serve(config: Config) -> None:
         )
     server = build(config)
     async with running(server):
+        has_keys = await server.service.has_access_keys()
+        if has_keys and config.dsn is not None and config.data_dir is None and not os.environ.get(MASTER_ENV):
+            # access keys made by one node (or the CLI) must verify on every node, and after a restart
+            raise SystemExit(
+                f"stepstone: access keys on PostgreSQL need a shared master key: set {MASTER_ENV}"
+            )
         allowed, notice = binding_notice(
-            config.host, config.port, has_keys=await server.service.has_access_keys(),
-            insecure=config.insecure_no_auth,
-        )  # fmt: skip
+            config.host, config.port, has_keys=has_keys, insecure=config.insecure_no_auth
+        )
         print(notice, file=sys.stderr, flush=True)
         if not allowed:
             raise SystemExit(2)

@@ -80,3 +80,10 @@ def test_users_keys_and_audit_work_on_postgresql(
     assert revoked.returncode == 0 and json.loads(revoked.stdout)["status"] == "Inactive"
     removed = cli("users", "remove", "alice", "--db", pg_dsn, env=env)
     assert removed.returncode == 0 and lines(cli("users", "list", "--json", env=by_default).stdout) == []
+
+    # without the shared master key a node could never verify those keys: it refuses to start
+    monkeypatch.delenv("STEPSTONE_ACCESS_MASTER_KEY")
+    (tmp_path / "lost").mkdir()
+    lost = ServerProcess(tmp_path / "lost", pg_dsn, token_keys=shared_token_keys())
+    with pytest.raises(RuntimeError, match="STEPSTONE_ACCESS_MASTER_KEY"):
+        lost.start()
