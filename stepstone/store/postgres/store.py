@@ -11,6 +11,7 @@ twice. Nodes wake each other with NOTIFY (see `connection.py`).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
@@ -235,6 +236,34 @@ class PostgresStore(AccountsMixin):
         return None
 
     async def commit_transition(self, t: Transition) -> None:
+        """The whole transition in one statement (`transition`): one round trip, one transaction."""
+        arn = t.execution_arn
+        if set(t.cancel_timers) & {tid for tid, _ in t.arm_timers} or set(t.close_tasks) & {
+            task.task_id for task in t.open_tasks
+        }:
+            await self._commit_pipelined(t)  # statements that must see each other's writes
+            return
+        wake = [f"{self.owner} {WORK}"] if t.arm_timers else []  # other nodes may have a later timer
+        if t.status in TERMINAL:
+            wake.append(f"{self.owner} execution:{arn}")
+        params = {
+            "arn": arn, "expected_version": t.expected_version, "inbox_id": t.consumed_inbox_id,
+            "state": t.state, "status": t.status, "output": t.output, "error": t.error, "cause": t.cause,
+            "stop_date": t.stop_date, "event_count": len(t.history), **self._lease(),
+            "h_ids": [h.id for h in t.history], "h_ts": [h.timestamp for h in t.history],
+            "h_bodies": [h.body for h in t.history], "outbox": list(t.outbox),
+            "cancel": list(t.cancel_timers), "arm_ids": [tid for tid, _ in t.arm_timers],
+            "arm_dues": [due for _, due in t.arm_timers], "tasks": _tasks_json(t.open_tasks),
+            "close": list(t.close_tasks), "closed_at": t.closed_at, "wake": wake,
+        }  # fmt: skip
+        try:
+            r = await self.db.one("transition", **params)
+        except psycopg.errors.UniqueViolation as exc:
+            raise StoreConflict(arn) from exc
+        if r is None or not r["applied"]:
+            raise StoreConflict(arn)
+
+    async def _commit_pipelined(self, t: Transition) -> None:
         """Every statement of the transition goes out in one pipeline: two round trips in all.
 
         The first flush carries BEGIN, the guarded consume-and-apply and every insert; the guard's row
@@ -419,6 +448,20 @@ def _machine_params(row: StateMachineRow) -> dict[str, Any]:
         "definition": row.definition, "revision_id": row.revision_id, "description": row.description,
         "status": row.status, "created": row.created, "updated": row.updated,
     }  # fmt: skip
+
+
+def _tasks_json(tasks: Sequence[TaskRow]) -> str:
+    def iso(value: datetime | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return json.dumps([
+        {
+            "task_id": t.task_id, "state_name": t.state_name, "resource": t.resource, "since": iso(t.since),
+            "token_hash": t.token_hash, "timeout_at": iso(t.timeout_at),
+            "heartbeat_seconds": t.heartbeat_seconds, "heartbeat_at": iso(t.heartbeat_at),
+        }
+        for t in tasks
+    ])  # fmt: skip
 
 
 def _task_params(task: TaskRow) -> dict[str, Any]:

@@ -141,6 +141,72 @@ UPDATE executions SET state = %(state)s, status = %(status)s, output = %(output)
 WHERE arn = %(arn)s AND version = %(expected_version)s
   AND (%(inbox_id)s::bigint IS NULL OR EXISTS (SELECT 1 FROM consumed));
 
+-- name: transition
+-- A whole transition in one statement, so one round trip and one (implicit) transaction. The guarded
+-- update comes first and takes the execution's row lock; every other write reads from `applied`, so
+-- none happens when the guard fails (the event stays queued). Only a transition consumes an inbox row,
+-- and it holds that lock while it does, so the event cannot vanish between the guard and the DELETE.
+-- Data-modifying CTEs share one snapshot, so a transition that cancels and re-arms one timer, or opens
+-- and closes one task, goes through consume_and_apply instead.
+WITH more AS (
+    SELECT EXISTS (
+        SELECT 1 FROM inbox WHERE execution_arn = %(arn)s AND id IS DISTINCT FROM %(inbox_id)s::bigint
+    ) AS queued
+),
+applied AS (
+    UPDATE executions SET state = %(state)s, status = %(status)s, output = %(output)s, error = %(error)s,
+        cause = %(cause)s, stop_date = %(stop_date)s, version = version + 1,
+        next_event_id = next_event_id + %(event_count)s,
+        lease_owner = CASE WHEN lease_owner = %(owner)s AND NOT (SELECT queued FROM more) THEN NULL
+                           ELSE lease_owner END,
+        lease_until = CASE WHEN lease_owner = %(owner)s AND NOT (SELECT queued FROM more) THEN NULL
+                           ELSE lease_until END
+    WHERE arn = %(arn)s AND version = %(expected_version)s
+      AND (%(inbox_id)s::bigint IS NULL OR EXISTS (SELECT 1 FROM inbox WHERE id = %(inbox_id)s))
+    RETURNING arn
+),
+consumed AS (DELETE FROM inbox WHERE id = %(inbox_id)s AND EXISTS (SELECT 1 FROM applied)),
+history AS (
+    INSERT INTO history_events (execution_arn, id, timestamp, body)
+    SELECT a.arn, h.id, h.ts, h.body
+    FROM applied a, unnest(%(h_ids)s::bigint[], %(h_ts)s::timestamptz[], %(h_bodies)s::text[]) AS h(id, ts, body)
+),
+commands AS (
+    INSERT INTO outbox (execution_arn, command, lease_owner, lease_until)
+    SELECT a.arn, c.command, %(owner)s, now() + make_interval(secs => %(lease)s)
+    FROM applied a, unnest(%(outbox)s::text[]) AS c(command)
+),
+cancelled AS (
+    DELETE FROM timers WHERE execution_arn = %(arn)s AND timer_id = ANY(%(cancel)s::text[])
+      AND EXISTS (SELECT 1 FROM applied)
+),
+armed AS (
+    INSERT INTO timers (execution_arn, timer_id, due)
+    SELECT a.arn, t.id, t.due FROM applied a, unnest(%(arm_ids)s::text[], %(arm_dues)s::timestamptz[]) AS t(id, due)
+    ON CONFLICT (execution_arn, timer_id) DO UPDATE SET due = excluded.due
+),
+opened AS (
+    INSERT INTO tasks (execution_arn, task_id, state_name, resource, since, token_hash, timeout_at,
+        heartbeat_seconds, heartbeat_at, status)
+    SELECT a.arn, t.task_id, t.state_name, t.resource, t.since, t.token_hash, t.timeout_at,
+        t.heartbeat_seconds, t.heartbeat_at, 'open'
+    FROM applied a, jsonb_to_recordset(%(tasks)s::jsonb) AS t(task_id text, state_name text, resource text,
+        since timestamptz, token_hash text, timeout_at timestamptz, heartbeat_seconds double precision,
+        heartbeat_at timestamptz)
+    ON CONFLICT (execution_arn, task_id) DO NOTHING
+),
+closed AS (
+    UPDATE tasks SET status = 'closed', closed = %(closed_at)s
+    WHERE execution_arn = %(arn)s AND task_id = ANY(%(close)s::text[]) AND status = 'open'
+      AND EXISTS (SELECT 1 FROM applied)
+),
+dequeued AS (
+    DELETE FROM activity_tasks WHERE execution_arn = %(arn)s AND task_id = ANY(%(close)s::text[])
+      AND EXISTS (SELECT 1 FROM applied)
+)
+SELECT (SELECT count(*) FROM applied) AS applied,
+    (SELECT count(pg_notify('stepstone', w.key)) FROM applied, unnest(%(wake)s::text[]) AS w(key)) AS woke;
+
 -- name: apply_transition
 UPDATE executions SET state = %(state)s, status = %(status)s, output = %(output)s, error = %(error)s,
     cause = %(cause)s, stop_date = %(stop_date)s, version = version + 1,
