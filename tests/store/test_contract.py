@@ -89,6 +89,25 @@ def test_claim_work_reads_each_executions_row_and_oldest_event_oldest_first(with
     with_store(body)
 
 
+def test_a_transition_may_re_arm_the_timer_it_cancels(with_store: StoreRunner) -> None:
+    async def body(store: Store) -> None:
+        row = await started(store)
+        inbox = await store.next_inbox(row.arn)
+        assert inbox is not None
+        first = Transition(row.arn, 0, inbox.id, "{}", "RUNNING", arm_timers=[("hb", T0)])
+        await store.commit_transition(first)
+        second_event = await store.enqueue(row.arn, '{"heartbeat":1}')
+        later = T0 + timedelta(seconds=30)
+        await store.commit_transition(
+            Transition(
+                row.arn, 1, second_event, "{}", "RUNNING", cancel_timers=["hb"], arm_timers=[("hb", later)]
+            )
+        )
+        assert await store.next_timer_due() == later  # re-armed, not cancelled
+
+    with_store(body)
+
+
 def test_a_transition_commits_everything_once(with_store: StoreRunner) -> None:
     async def body(store: Store) -> None:
         row = await started(store)
