@@ -378,6 +378,18 @@ class Worker:
             if running is task:
                 del self._dispatching[key]
 
+    async def _waiting_token(self, arn: str, task_id: str) -> str:
+        """The task's token as it was when its transition committed, even if the key ring rotated since.
+
+        The stored hash tells which key signed it; with one key in the ring there is nothing to look up.
+        """
+        if len(self.keys) > 1:
+            task = await self.store.get_task(arn, task_id)
+            token = self.keys.remint(arn, task_id, task.token_hash if task is not None else None)
+            if token is not None:
+                return token
+        return self.keys.mint(arn, task_id)
+
     async def _dispatch(self, row: OutboxRow) -> None:
         followup = decode_followup(row.command)
         if followup is not None:
@@ -386,7 +398,7 @@ class Worker:
             return
         command, has_token = decode_invoke(row.command)
         if has_token:
-            command = _with_token(command, self.keys.mint(row.execution_arn, command.task_id))
+            command = _with_token(command, await self._waiting_token(row.execution_arn, command.task_id))
         if is_activity(command.resource):
             queued = ActivityTaskRow(
                 0, command.resource, row.execution_arn, command.task_id, dumps(command.payload)

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from stepstone.engine.tokens import KeyRing
+from stepstone.engine.tokens import KeyRing, key_id_of
 from stepstone.integrations.base import Registry
 from stepstone.integrations.mock import MockIntegration
 from stepstone.runtime.clock import FakeClock
@@ -172,5 +172,51 @@ def test_a_burst_of_wake_ups_from_other_nodes_is_one_look_a_moment_later() -> No
         worker._wake.clear()
         await asyncio.sleep(0.05)
         assert not worker._wake.is_set()  # the hundred nudges were answered by one wake-up
+
+    run(body)
+
+
+def test_a_command_sent_after_a_key_rotation_carries_the_token_its_transition_stored() -> None:
+    class CommitOnly(Worker):
+        async def _dispatch_pending(self) -> None:  # the process dies before it sends the command
+            return None
+
+    async def body() -> None:
+        store, clock = MemoryStore(), FakeClock()
+        old = KeyRing({"k1": b"1" * 32}, "k1")
+        before = CommitOnly(store, Registry(), old, clock=clock)
+        service = Service(store, before, old, clock)
+        task = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "ask", "Payload": {"token.$": "$$.Task.Token"}},
+            "End": True,
+        }
+        definition = json.dumps({"StartAt": "Ask", "States": {"Ask": task}})
+        sm = (await service.create_state_machine({"name": "rot", "definition": definition}))[
+            "stateMachineArn"
+        ]
+        ex = (await service.start_execution({"stateMachineArn": sm}))["executionArn"]
+        await before.run_until_idle()
+        assert store.outbox, "the command waits in the outbox"
+
+        rotated = KeyRing({"k1": b"1" * 32, "k2": b"2" * 32}, "k2")  # restarted with a new active key
+        mock = MockIntegration().add("arn:aws:states:::lambda:invoke", {"sent": True})
+        registry = Registry()
+        mock.register_into(registry)
+        after = Worker(store, registry, rotated, clock=clock)
+        await after.recover()  # what a restarted server does first
+        for _ in range(50):  # dispatch runs in its own task
+            if mock.calls_to("arn:aws:states:::lambda:invoke"):
+                break
+            await asyncio.sleep(0.01)
+        await after.run_until_idle()
+        (request,) = mock.calls_to("arn:aws:states:::lambda:invoke")
+        token = request.payload["Payload"]["token"]
+        assert key_id_of(token) == "k1"  # not a fresh k2 token that matches no stored hash
+        callbacks = Service(store, after, rotated, clock)
+        await callbacks.send_task_success({"taskToken": token, "output": '{"ok": true}'})
+        await after.run_until_idle()
+        assert (await callbacks.describe_execution({"executionArn": ex}))["status"] == "SUCCEEDED"
 
     run(body)
