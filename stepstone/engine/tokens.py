@@ -11,6 +11,11 @@ The stored hash records which key signed the task: `remint` finds that key in th
 first), so a task that waits across a key rotation is handed the very token its hash names, for as
 long as its key stays in the ring. Pure: the keys are injected, nothing here reads a clock or draws
 randomness.
+
+The durable runtime goes one step further: `decide` is given `token_reference` as its minter, so what
+a transition stores (history, outbox, activity queue, variables) holds a reference that names the
+task, never the bearer secret. `resolve_token_references` swaps each reference for the real token at
+the last moment, in what is handed to the resource or to the activity worker.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 #: AWS accepts task tokens up to 2,048 characters; ours stay well under for any valid ARN.
 MAX_TOKEN_LENGTH = 2048
@@ -132,3 +139,24 @@ def key_id_of(token: str) -> str | None:
 def token_hash(token: str) -> str:
     """What the store keeps instead of the token: its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_REFERENCE = re.compile(r"\{\{stepstone\.task-token:([^{}]+)\}\}")
+
+
+def token_reference(execution_arn: str, task_id: str) -> str:
+    """What stands for a task token in anything the runtime stores (a `TokenMinter` for `decide`)."""
+    return f"{{{{stepstone.task-token:{task_id}}}}}"
+
+
+def resolve_token_references(value: Any, mint: Callable[[str], str]) -> Any:
+    """`value` with every token reference replaced by `mint(task_id)`; untouched parts are shared."""
+    if isinstance(value, str):
+        return (
+            _REFERENCE.sub(lambda m: mint(m.group(1)), value) if "{{stepstone.task-token:" in value else value
+        )
+    if isinstance(value, dict):
+        return {k: resolve_token_references(v, mint) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_token_references(v, mint) for v in value]
+    return value

@@ -26,7 +26,7 @@ from stepstone.engine.decide import Decision, decide
 from stepstone.engine.events import TaskStarted, TimerFired
 from stepstone.engine.program import Program, load_program
 from stepstone.engine.state import ExecutionState
-from stepstone.engine.tokens import KeyRing, token_hash
+from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
 from stepstone.runtime.clock import Clock, SystemClock
@@ -257,7 +257,7 @@ class Worker:
                 event,
                 now=now,
                 seed=_seed(arn, row.version),
-                mint_token=self.keys.mint,
+                mint_token=token_reference,  # stored data names the task; the secret is minted on dispatch
             )
         except Exception:  # an engine bug: keep the event, try again later; the execution is not failed
             log.exception("decide failed for %s (event %s); retrying later", arn, type(event).__name__)
@@ -347,7 +347,7 @@ class Worker:
 
     def _task_row(self, arn: str, command: InvokeTask, now: datetime) -> TaskRow:
         with_token = command.token is not None or is_activity(command.resource)
-        token = command.token if command.token is not None else self.keys.mint(arn, command.task_id)
+        token = self.keys.mint(arn, command.task_id)  # command.token is only its reference
         return TaskRow(
             execution_arn=arn,
             task_id=command.task_id,
@@ -399,13 +399,19 @@ class Worker:
         command, has_token = decode_invoke(row.command)
         if has_token:
             command = _with_token(command, await self._waiting_token(row.execution_arn, command.task_id))
-        if is_activity(command.resource):
+        if is_activity(command.resource):  # the queue keeps references; GetActivityTask resolves them
             queued = ActivityTaskRow(
                 0, command.resource, row.execution_arn, command.task_id, dumps(command.payload)
             )
             await self.store.complete_outbox(row.id, None, queued)
             self.signals.notify(command.resource)
             return
+        if command.token is not None:
+            arn, own, token = row.execution_arn, command.task_id, command.token
+            payload = resolve_token_references(
+                command.payload, lambda task_id: token if task_id == own else self.keys.mint(arn, task_id)
+            )
+            command = dataclasses.replace(command, payload=payload)
         result = await dispatch(self.registry, request_from_command(command, row.execution_arn))
         # a waiting task's submission answer (TaskSubmitted) is an event too: it takes the inbox's order
         await self.store.complete_outbox(row.id, encode_event(task_event(command.task_id, result)))

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from stepstone import errors as E
+from stepstone.engine.tokens import resolve_token_references
 from stepstone.runtime.worker import encode_started
 from stepstone.service.base import (
     _ACT_ARN,
@@ -70,12 +71,21 @@ class ActivityOperations(ServiceBase):
             if task is not None:
                 self.signals.discard(arn, queued)
                 self.worker.wake()
-                return {"taskToken": await self._activity_token(task), "input": task.input}
+                return await self._hand_out(task)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 self.signals.discard(arn, queued)
                 return {}
             await self.signals.wait(arn, remaining, queued)
+
+    async def _hand_out(self, task: ActivityTaskRow) -> dict[str, Any]:
+        """The task as its worker sees it: the real token, in place of the references the queue keeps."""
+        token = await self._activity_token(task)
+
+        def mint(task_id: str) -> str:
+            return token if task_id == task.task_id else self.keys.mint(task.execution_arn, task_id)
+
+        return {"taskToken": token, "input": resolve_token_references(task.input, mint)}
 
     async def _activity_token(self, task: ActivityTaskRow) -> str:
         """The token of a claimed activity task, signed by the key that signed it when it was queued

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from stepstone.engine.tokens import InvalidTokenError, KeyRing, key_id_of, token_hash
+from stepstone.engine.tokens import (
+    InvalidTokenError,
+    KeyRing,
+    key_id_of,
+    resolve_token_references,
+    token_hash,
+    token_reference,
+)
 
 ARN = "arn:aws:states:us-east-1:123456789012:execution:m:e"
 OLD, NEW = b"o" * 32, b"n" * 32
@@ -39,3 +46,19 @@ def test_a_key_removed_from_the_ring_voids_its_tokens() -> None:
     with pytest.raises(InvalidTokenError, match="unknown key"):
         removed.verify(old)
     assert key_id_of("") is None
+
+
+def test_stored_data_holds_references_that_resolve_to_each_tasks_own_token() -> None:
+    ring = KeyRing({"k1": b"1" * 32}, "k1")
+    arn = "arn:aws:states:us-east-1:123456789012:execution:m:e"
+    stored = {
+        "token": token_reference(arn, "task:4"),
+        "note": [f"older {token_reference(arn, 'task:2')}, yours {token_reference(arn, 'task:4')}"],
+        "n": 1,
+    }
+    with pytest.raises(InvalidTokenError):  # a reference is not a token: nobody can use it
+        ring.verify(stored["token"])
+    resolved = resolve_token_references(stored, lambda task_id: ring.mint(arn, task_id))
+    assert resolved["token"] == ring.mint(arn, "task:4")
+    assert resolved["note"] == [f"older {ring.mint(arn, 'task:2')}, yours {ring.mint(arn, 'task:4')}"]
+    assert ring.verify(resolved["token"]).task_id == "task:4" and resolved["n"] == 1
