@@ -36,6 +36,10 @@ def _password(args: argparse.Namespace) -> str | None:
         return None
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():  # no terminal to ask on (a script, CI): say how instead of a traceback
+        raise SystemExit(
+            "stepstone: no terminal to ask for a password on: use --password-stdin or --no-password"
+        )
     else:
         password = getpass.getpass(f"Password for {args.name}: ")
         if getpass.getpass("Again: ") != password:

@@ -35,6 +35,8 @@ def test_users_are_added_listed_and_removed_with_hashed_passwords(tmp_path: Path
     assert [(u["user"], u["password"]) for u in listed] == [("alice", True), ("proxyonly", False)]
     assert "scrypt" not in users(db, "list").stdout
 
+    asked = users(db, "add", "bob")  # no terminal to ask on: a clear answer, not a traceback
+    assert asked.returncode != 0 and "--password-stdin" in asked.stderr and "Traceback" not in asked.stderr
     short = users(db, "add", "bob", "--password-stdin", stdin="short\n")
     assert short.returncode != 0 and "at least 8" in short.stderr
     bad = users(db, "add", "group:x", "--no-password")
