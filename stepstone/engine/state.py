@@ -27,10 +27,6 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
 @dataclass(slots=True)
 class Fanout:
     """A Parallel or Map state waiting on its child frames."""
@@ -93,32 +89,50 @@ class Frame:
     fan: Fanout | None = None
 
     def to_json(self) -> JSONObject:
-        return {
+        # Fields at their default are left out (from_json restores them): a parked execution's state is
+        # decoded and encoded again on every transition, and most of a frame is usually default.
+        raw: JSONObject = {
             "fid": self.fid,
             "machine": self.machine,
             "parent": self.parent,
             "slot": self.slot,
             "state": self.state,
             "input": self.input,
-            "entered_id": self.entered_id,
-            "entered_at": _time(self.entered_at),
-            "retries": self.retries,
-            "retry_count": self.retry_count,
-            "waiting": self.waiting,
-            "variables": self.variables,
-            "item_index": self.item_index,
-            "item_value": self.item_value,
-            "last_event": self.last_event,
-            "fan": None if self.fan is None else self.fan.to_json(),
         }
+        if self.entered_id:
+            raw["entered_id"] = self.entered_id
+        if self.entered_at is not None:
+            raw["entered_at"] = self.entered_at.isoformat()
+        if self.retries:
+            raw["retries"] = self.retries
+        if self.retry_count:
+            raw["retry_count"] = self.retry_count
+        if self.waiting is not None:
+            raw["waiting"] = self.waiting
+        if self.variables:
+            raw["variables"] = self.variables
+        if self.item_index is not None:
+            raw["item_index"] = self.item_index
+        if self.item_value is not None:
+            raw["item_value"] = self.item_value
+        if self.last_event:
+            raw["last_event"] = self.last_event
+        if self.fan is not None:
+            raw["fan"] = self.fan.to_json()
+        return raw
 
     @classmethod
     def from_json(cls, raw: JSONObject) -> Frame:
+        """Accepts both the lean form `to_json` writes and the full form earlier versions wrote."""
         values = dict(raw)
-        values["entered_at"] = _parse_time(raw["entered_at"])
-        values["retries"] = list(raw["retries"])
-        values["variables"] = dict(raw["variables"])
-        values["fan"] = None if raw["fan"] is None else Fanout.from_json(raw["fan"])
+        entered_at = raw.get("entered_at")
+        values["entered_at"] = None if entered_at is None else datetime.fromisoformat(entered_at)
+        if "retries" in raw:
+            values["retries"] = list(raw["retries"])
+        if "variables" in raw:
+            values["variables"] = dict(raw["variables"])
+        fan = raw.get("fan")
+        values["fan"] = None if fan is None else Fanout.from_json(fan)
         return cls(**values)
 
 
@@ -154,12 +168,17 @@ class OpenTask:
             "family": self.family,
             "resource_type": self.resource_type,
             "resource_name": self.resource_name,
-            "entered_at": _time(self.entered_at),
-            "timeout_seconds": self.timeout_seconds,
-            "heartbeat_seconds": self.heartbeat_seconds,
-            "timeout_due": _time(self.timeout_due),
-            "heartbeat_due": _time(self.heartbeat_due),
+            "entered_at": self.entered_at.isoformat(),
         }
+        # the optional fields only when set (from_json restores the defaults)
+        if self.timeout_seconds is not None:
+            raw["timeout_seconds"] = self.timeout_seconds
+        if self.heartbeat_seconds is not None:
+            raw["heartbeat_seconds"] = self.heartbeat_seconds
+        if self.timeout_due is not None:
+            raw["timeout_due"] = self.timeout_due.isoformat()
+        if self.heartbeat_due is not None:
+            raw["heartbeat_due"] = self.heartbeat_due.isoformat()
         if self.submitted:
             raw["submitted"] = True
         return raw
@@ -168,7 +187,9 @@ class OpenTask:
     def from_json(cls, raw: JSONObject) -> OpenTask:
         values = dict(raw)
         for key in ("entered_at", "timeout_due", "heartbeat_due"):
-            values[key] = _parse_time(raw[key])
+            value = raw.get(key)
+            if value is not None:
+                values[key] = datetime.fromisoformat(value)
         return cls(**values)
 
 
@@ -222,34 +243,36 @@ class ExecutionState:
                 **({"parent": info.parent} if info.parent is not None else {}),
             },
             "input": self.input,
-            "start_time": _time(self.start_time),
+            "start_time": self.start_time.isoformat(),
             "status": self.status,
-            "output": self.output,
-            "error": self.error,
-            "cause": self.cause,
             "next_event_id": self.next_event_id,
             "frames": {fid: frame.to_json() for fid, frame in self.frames.items()},
             "open_tasks": {tid: task.to_json() for tid, task in self.open_tasks.items()},
             "timers": {tid: timer.to_json() for tid, timer in self.timers.items()},
-            "runnable": list(self.runnable),
-            "redrive_point": None if self.redrive_point is None else self.redrive_point.to_json(),
+            # what is usually at its default only when it is not (from_json restores the defaults)
+            **({"output": self.output} if self.output is not None else {}),
+            **({"error": self.error} if self.error is not None else {}),
+            **({"cause": self.cause} if self.cause is not None else {}),
+            **({"runnable": list(self.runnable)} if self.runnable else {}),
+            **({"redrive_point": self.redrive_point.to_json()} if self.redrive_point is not None else {}),
         }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ExecutionState:
         """Rebuild the state that `to_json` produced."""
+        redrive_point = raw.get("redrive_point")
         return cls(
             info=ExecutionInfo(**raw["info"]),
             input=raw["input"],
             start_time=datetime.fromisoformat(raw["start_time"]),
             status=raw["status"],
-            output=raw["output"],
-            error=raw["error"],
-            cause=raw["cause"],
+            output=raw.get("output"),
+            error=raw.get("error"),
+            cause=raw.get("cause"),
             next_event_id=raw["next_event_id"],
             frames={fid: Frame.from_json(f) for fid, f in raw["frames"].items()},
             open_tasks={tid: OpenTask.from_json(t) for tid, t in raw["open_tasks"].items()},
             timers={tid: Timer.from_json(t) for tid, t in raw["timers"].items()},
-            runnable=list(raw["runnable"]),
-            redrive_point=None if raw.get("redrive_point") is None else Frame.from_json(raw["redrive_point"]),
+            runnable=list(raw.get("runnable", ())),
+            redrive_point=None if redrive_point is None else Frame.from_json(redrive_point),
         )

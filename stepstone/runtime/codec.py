@@ -86,7 +86,14 @@ def _isoformat(value: Any) -> str:
 _HISTORY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_isoformat)
 
 
-def encode_history_event(event: dict[str, Any]) -> str:
+def encode_history_event(event: dict[str, Any], timestamp: str | None = None) -> str:
+    """One history event as JSON text; `timestamp`, when given, is the event's time already formatted.
+
+    A transition's events share one time: formatting it once (rather than through `default` for each
+    event) is a measurable part of a timeout transition's cost.
+    """
+    if timestamp is not None:
+        return _HISTORY_ENCODER.encode({**event, "timestamp": timestamp})
     return _HISTORY_ENCODER.encode(event)
 
 

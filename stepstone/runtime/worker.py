@@ -316,12 +316,17 @@ class Worker:
                     outbox.append(encode_cancel(resource, command.task_id))
         close.extend(sorted(set(open_before) - set(state.open_tasks) - set(close)))
         first_id = row.next_event_id
-        history = [
-            HistoryRow(
-                int(event.get("id", first_id + i)), event.get("timestamp", now), encode_history_event(event)
-            )
-            for i, event in enumerate(decision.history)
-        ]
+        formatted: dict[datetime, str] = {}  # the events of one transition share one time: format it once
+        history: list[HistoryRow] = []
+        for i, event in enumerate(decision.history):
+            at = event.get("timestamp")
+            text = None
+            if isinstance(at, datetime):
+                text = formatted.get(at)
+                if text is None:
+                    text = formatted[at] = at.isoformat()
+            event_id = int(event.get("id", first_id + i))
+            history.append(HistoryRow(event_id, at or now, encode_history_event(event, text)))
         terminal = state.status in TERMINAL
         if terminal and row.status not in TERMINAL and state.info.parent is not None:
             # a nested execution just closed and its parent's task waits: report in this same commit

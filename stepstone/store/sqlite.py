@@ -346,28 +346,39 @@ class SqliteStore:
             ).rowcount  # fmt: skip
             if not applied:
                 raise StoreConflict(arn)
+            # a transition's events share one time; statements with nothing to do are not run at all
+            # (this runs on the writer thread, and its Python time competes with the worker's)
+            times: dict[datetime, str | None] = {}
+            rows = []
+            for h in t.history:
+                at = times.get(h.timestamp)
+                if at is None:
+                    at = times[h.timestamp] = ts(h.timestamp)
+                rows.append({"execution_arn": arn, "id": h.id, "timestamp": at, "body": h.body})
             try:
-                c.executemany(
-                    Q["insert_history"],
-                    [
-                        {"execution_arn": arn, "id": h.id, "timestamp": ts(h.timestamp), "body": h.body}
-                        for h in t.history
-                    ],
-                )
+                if rows:
+                    c.executemany(Q["insert_history"], rows)
             except sqlite3.IntegrityError as exc:
                 raise StoreConflict(arn) from exc
-            c.executemany(Q["insert_outbox"], [{"execution_arn": arn, "command": cmd} for cmd in t.outbox])
-            c.executemany(
-                Q["cancel_timer"], [{"execution_arn": arn, "timer_id": tid} for tid in t.cancel_timers]
-            )
-            c.executemany(
-                Q["arm_timer"],
-                [{"execution_arn": arn, "timer_id": tid, "due": ts(due)} for tid, due in t.arm_timers],
-            )
-            c.executemany(Q["insert_task"], [_task_params(task) for task in t.open_tasks])
+            if t.outbox:
+                c.executemany(
+                    Q["insert_outbox"], [{"execution_arn": arn, "command": cmd} for cmd in t.outbox]
+                )
+            if t.cancel_timers:
+                c.executemany(
+                    Q["cancel_timer"], [{"execution_arn": arn, "timer_id": tid} for tid in t.cancel_timers]
+                )
+            if t.arm_timers:
+                c.executemany(
+                    Q["arm_timer"],
+                    [{"execution_arn": arn, "timer_id": tid, "due": ts(due)} for tid, due in t.arm_timers],
+                )
+            if t.open_tasks:
+                c.executemany(Q["insert_task"], [_task_params(task) for task in t.open_tasks])
+            closed = ts(t.closed_at) if t.close_tasks else None
             for task_id in t.close_tasks:
                 key = {"execution_arn": arn, "task_id": task_id}
-                c.execute(Q["close_task"], {**key, "closed": ts(t.closed_at)})
+                c.execute(Q["close_task"], {**key, "closed": closed})
                 c.execute(Q["dequeue_task_activities"], key)
 
         await self._write(tx)
