@@ -63,11 +63,14 @@ SELECT execution_arn FROM inbox GROUP BY execution_arn ORDER BY min(id) LIMIT 10
 
 -- name: claim_work
 -- Each execution with queued events, with its row and its oldest event: one read for a whole round.
+-- Walks the inbox in id order and keeps each execution's oldest event, so it reads about :limit rows
+-- rather than grouping the whole backlog (10,000 fired timers) on every round.
 SELECT e.*, i.id AS inbox_id, i.event AS inbox_event
-FROM (SELECT execution_arn, min(id) AS first FROM inbox GROUP BY execution_arn ORDER BY first LIMIT :limit) w
-JOIN inbox i ON i.id = w.first
-JOIN executions e ON e.arn = w.execution_arn
-ORDER BY w.first;
+FROM inbox i
+JOIN executions e ON e.arn = i.execution_arn
+WHERE i.id = (SELECT min(o.id) FROM inbox o WHERE o.execution_arn = i.execution_arn)
+ORDER BY i.id
+LIMIT :limit;
 
 -- name: next_inbox
 SELECT id, execution_arn, event FROM inbox WHERE execution_arn = :execution_arn ORDER BY id LIMIT 1;
