@@ -8,8 +8,14 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 from tests import pgserver
+
+# CI must be reproducible: the same examples every run (locally, hypothesis keeps exploring).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
