@@ -2,6 +2,9 @@
 
     AslFailure            an ASL runtime error (error name + cause), caught by the interpreter and
                           turned into a value: a Catch routes it, or the execution fails with it.
+    ExpressionSyntaxError a path or intrinsic call that does not parse (text, offset, caret)
+      ├── PathSyntaxError       (asl.paths)
+      └── IntrinsicSyntaxError  (asl.intrinsics)
 
 Predefined error names are the strings AWS uses, so `ErrorEquals` in user definitions match them.
 """
@@ -29,6 +32,19 @@ DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 NOT_RETRIABLE_BY_ALL = frozenset({RUNTIME})
 #: Errors that `States.TaskFailed` matches: every task error except a timeout.
 NOT_MATCHED_BY_TASK_FAILED = frozenset({TIMEOUT, HEARTBEAT_TIMEOUT})
+
+
+class ExpressionSyntaxError(ValueError):
+    """An expression (a path, an intrinsic call) does not parse; `str()` points at the character."""
+
+    def __init__(self, text: str, offset: int, reason: str) -> None:
+        super().__init__(reason)
+        self.text = text
+        self.offset = offset
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.reason} at offset {self.offset}\n  {self.text}\n  {' ' * self.offset}^"
 
 
 class AslFailure(Exception):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from stepstone.asl.env import Env
-from stepstone.asl.errors import RESULT_PATH_MATCH_FAILURE, AslFailure
+from stepstone.asl.errors import RESULT_PATH_MATCH_FAILURE, AslFailure, ExpressionSyntaxError
 from stepstone.asl.json import JSON
 
 __all__ = [
@@ -45,17 +45,8 @@ def compact_json(value: JSON) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-class PathSyntaxError(ValueError):
+class PathSyntaxError(ExpressionSyntaxError):
     """The text is not a valid JSONPath."""
-
-    def __init__(self, text: str, offset: int, reason: str) -> None:
-        super().__init__(reason)
-        self.text = text
-        self.offset = offset
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return f"{self.reason} at offset {self.offset}\n  {self.text}\n  {' ' * self.offset}^"
 
 
 class PathNotFound(LookupError):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from stepstone.asl.env import Env
+from stepstone.asl.errors import ExpressionSyntaxError
 from stepstone.asl.intrinsics.registry import REGISTRY, Function, Kind
 from stepstone.asl.json import JSON
 from stepstone.asl.paths import Path, PathSyntaxError, _parse_at
@@ -23,17 +24,8 @@ from stepstone.asl.paths import Path, PathSyntaxError, _parse_at
 MAX_NESTING = 10
 
 
-class IntrinsicSyntaxError(ValueError):
+class IntrinsicSyntaxError(ExpressionSyntaxError):
     """The text is not a valid intrinsic function call."""
-
-    def __init__(self, text: str, offset: int, reason: str) -> None:
-        super().__init__(reason)
-        self.text = text
-        self.offset = offset
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return f"{self.reason} at offset {self.offset}\n  {self.text}\n  {' ' * self.offset}^"
 
 
 def _unescape(raw: str) -> str:
