@@ -13,7 +13,6 @@ propagates to the caller untouched.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -37,13 +36,13 @@ from stepstone.engine.events import (
     TimerFired,
 )
 from stepstone.engine.history import HistoryEvent, details_key
+from stepstone.engine.interpreter import Step, TokenMinter
 from stepstone.engine.program import CompiledState, Program
 from stepstone.engine.retry import error_matches, retry_delay
+from stepstone.engine.scopes import visible
 from stepstone.engine.state import ExecutionState, Frame, Timer, TimerKind
 from stepstone.engine.steps import STEPS
-from stepstone.engine.variables import Assigned, visible
-
-TokenMinter = Callable[[str, str], str]
+from stepstone.engine.variables import Assigned
 
 #: Synchronous state entries per call before the call yields through an immediate timer.
 MAX_TRANSITIONS = 1000
@@ -80,7 +79,7 @@ def decide(
     if isinstance(event, Start):
         if state is not None:
             return Decision(state, ignored="the execution has already started")
-        run = Interpreter(program, ExecutionState(event.info, event.input, now), now, seed, mint_token)
+        run = Decider(program, ExecutionState(event.info, event.input, now), now, seed, mint_token)
         run.start()
         return run.decision()
     if state is None:
@@ -88,20 +87,23 @@ def decide(
     if isinstance(event, Redrive):
         if state.status not in REDRIVABLE or state.redrive_point is None:
             return Decision(state, ignored=f"the execution is {state.status} and cannot be redriven")
-        run = Interpreter(program, state, now, seed, mint_token)
+        run = Decider(program, state, now, seed, mint_token)
         run.redrive(event)
         return run.decision()
     if state.status != "RUNNING":
         return Decision(state, ignored=f"the execution is {state.status}")
-    run = Interpreter(program, state, now, seed, mint_token)
+    run = Decider(program, state, now, seed, mint_token)
     ignored = run.apply(event)
     if ignored is not None:
         return Decision(state, ignored=ignored)
     return run.decision()
 
 
-class Interpreter:
-    """The working set of one `decide` call. State-type behaviour lives in `steps.py`."""
+class Decider:
+    """The working set of one `decide` call; the `Interpreter` the state types see.
+
+    State-type behaviour lives in `steps`, `tasks` and `fanout`, reached through the `STEPS` table.
+    """
 
     __slots__ = (
         "_rng",
@@ -320,9 +322,7 @@ class Interpreter:
             if state.status != "RUNNING":
                 return
 
-    def guard(
-        self, frame: Frame, cs: CompiledState, step: Callable[[Interpreter, Frame, CompiledState], bool]
-    ) -> bool:
+    def guard(self, frame: Frame, cs: CompiledState, step: Step) -> bool:
         """Run one step of a state; an ASL failure becomes the state's failure. True: frame moves on."""
         try:
             return step(self, frame, cs)
@@ -461,4 +461,4 @@ class Interpreter:
             frame.fan = None
 
 
-__all__ = ["MAX_TRANSITIONS", "Decision", "Interpreter", "TokenMinter", "decide"]
+__all__ = ["MAX_TRANSITIONS", "Decider", "Decision", "TokenMinter", "decide"]

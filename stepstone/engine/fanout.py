@@ -22,7 +22,7 @@ from stepstone.engine.state import Fanout, Frame
 
 if TYPE_CHECKING:
     from stepstone.asl.env import Env
-    from stepstone.engine.decide import Interpreter
+    from stepstone.engine.interpreter import Interpreter
 
 
 def start_parallel(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
@@ -34,7 +34,7 @@ def start_parallel(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     frame.waiting = "children"
     machines = run.program.machines
     for index, key in enumerate(cs.branches):
-        # Each branch gets a scope of its own; it reads the outer ones through `variables.visible`.
+        # Each branch gets a scope of its own; it reads the outer ones through `scopes.visible`.
         child = Frame(f"p{started}.{index}", key, frame.fid, index, machines[key].start_at, data)
         child.last_event = started
         run.state.frames[child.fid] = child

@@ -2,14 +2,12 @@
 
 A step returns True when the frame moves on to its next state within this call, False when it
 waits (a task, a timer, its children) or has ended. Steps raise `AslFailure` with the detail only;
-`Interpreter.guard` turns it into the state's failure with AWS's cause prefix.
+`Decider.guard` turns it into the state's failure with AWS's cause prefix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from stepstone.asl import errors
 from stepstone.asl.errors import AslFailure
@@ -17,14 +15,10 @@ from stepstone.asl.model import FailState, WaitState
 from stepstone.asl.paths import PathNotFound, compact_json
 from stepstone.engine import fanout, tasks
 from stepstone.engine.dataflow import select
+from stepstone.engine.interpreter import Interpreter, Step
 from stepstone.engine.jsonata_io import states_binding
 from stepstone.engine.program import CompiledState, Evaluable
 from stepstone.engine.state import Frame
-
-if TYPE_CHECKING:
-    from stepstone.engine.decide import Interpreter
-
-Step = Callable[["Interpreter", Frame, CompiledState], bool]
 
 
 def pass_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:

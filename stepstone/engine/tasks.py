@@ -45,7 +45,7 @@ from stepstone.engine.state import Frame, OpenTask, Timer
 
 if TYPE_CHECKING:
     from stepstone.asl.env import Env
-    from stepstone.engine.decide import Interpreter
+    from stepstone.engine.interpreter import Interpreter
 
 #: Resource suffixes of the patterns whose submission AWS records as TaskSubmitted.
 _SUBMITTING = (".waitForTaskToken", ".sync", ".sync:2")

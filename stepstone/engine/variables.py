@@ -1,9 +1,4 @@
-"""Workflow variables: compiled `Assign` fields, their size limits, and the scope a frame sees.
-
-Scopes follow the frames. The root machine's states share one scope; each Parallel branch and each
-Map iteration has a scope of its own that reads through to the scopes around it (a distributed Map's
-iterations do not: AWS gives them no access to outer variables). An inner scope's assignments are
-never visible outside it: a branch returns data through its output only.
+"""Workflow variables: compiled `Assign` fields and their size limits (`scopes` says what a frame sees).
 
 All of a state's expressions (`Assign` included) read the variables as they were when the state was
 left; the new values are committed together afterwards, so `{"a": 1, "b": "{% $a %}"}` gives `b` the
@@ -13,7 +8,6 @@ old `a`.
 from __future__ import annotations
 
 import json
-from collections import ChainMap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -24,8 +18,6 @@ from stepstone.asl.template import Template, compile_template
 
 if TYPE_CHECKING:
     from stepstone.asl.env import Env
-    from stepstone.engine.program import Program
-    from stepstone.engine.state import ExecutionState, Frame
 
 #: AWS's limits: one variable, all variables of one Assign, all variables an execution holds.
 MAX_VARIABLE_BYTES = 256 * 1024
@@ -94,25 +86,6 @@ def check_limits(assigned: Assigned, visible: Mapping[str, JSON]) -> Assigned:
             f"limit of {MAX_TOTAL_BYTES} bytes.",
         )
     return assigned
-
-
-def visible(program: Program, execution: ExecutionState, frame: Frame) -> Mapping[str, JSON]:
-    """The variables `frame` sees: its own scope, then each enclosing one, innermost first."""
-    if frame.parent is None:
-        return frame.variables
-    scopes = [frame.variables]
-    frames = execution.frames
-    parent_id: str | None = frame.parent
-    while parent_id is not None:
-        parent = frames.get(parent_id)
-        if parent is None:
-            break
-        spec = program.machines[parent.machine].states[parent.state].spec
-        if getattr(spec, "mode", None) == "DISTRIBUTED":
-            break  # a distributed Map's iterations cannot read outer variables
-        scopes.append(parent.variables)
-        parent_id = parent.parent
-    return ChainMap(*scopes)
 
 
 def compile_assign(source: JSON, language: str) -> JsonPathAssign | JsonataAssign | None:
