@@ -364,7 +364,7 @@ class Decider:
     def fail_state(self, frame: Frame, cs: CompiledState, error: str, cause: str | None) -> bool:
         """The state failed: retry it, route it through a Catch, or fail the frame."""
         for index, retrier in enumerate(cs.retry):
-            if error_matches(retrier.error_equals, error, retry=True):
+            if error_matches(retrier.error_equals, error):
                 attempts = frame.retries[index]
                 if attempts < retrier.max_attempts:
                     delay = retry_delay(retrier, attempts, self.rng)
@@ -376,7 +376,7 @@ class Decider:
                     return False
                 break
         for index, catcher in enumerate(cs.catch):
-            if error_matches(catcher.error_equals, error, retry=False):
+            if error_matches(catcher.error_equals, error):
                 error_output: JSONObject = {"Error": error}
                 if cause is not None:
                     error_output["Cause"] = cause

@@ -14,10 +14,12 @@ from stepstone.asl import errors
 from stepstone.asl.errors import AslFailure, state_cause
 from stepstone.asl.json import JSON
 from stepstone.asl.model import MapState
-from stepstone.asl.paths import ReferencePath, compact_json
+from stepstone.asl.paths import compact_json
 from stepstone.engine.dataflow import select
 from stepstone.engine.jsonata_io import states_binding
+from stepstone.engine.path_numbers import float_at, integer_at
 from stepstone.engine.program import CompiledState
+from stepstone.engine.retry import TERMINAL
 from stepstone.engine.state import Fanout, Frame
 
 if TYPE_CHECKING:
@@ -43,17 +45,6 @@ def start_parallel(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     if not cs.branches:
         return _finish(run, frame, cs)
     return False
-
-
-def _integer(path: ReferencePath, field: str, data: JSON, env: Env) -> int:
-    value = select(path.path, data, env)
-    if isinstance(value, bool) or not isinstance(value, int):
-        rendered = value if isinstance(value, str) else compact_json(value)
-        raise AslFailure(
-            errors.RUNTIME,
-            f'The {field} field refers to value "{rendered}" which is not a valid integer: {path.text}',
-        )
-    return value
 
 
 def _jsonata_number(
@@ -99,14 +90,13 @@ def _jsonpath_map_settings(
         raise AslFailure(errors.RUNTIME, f"Map state input must be an array but was: {compact_json(items)}")
     concurrency = spec.max_concurrency
     if cs.max_concurrency_path is not None:
-        concurrency = _integer(cs.max_concurrency_path, "MaxConcurrencyPath", data, env)
+        concurrency = integer_at(cs.max_concurrency_path, "MaxConcurrencyPath", data, env)
     count = spec.tolerated_failure_count
     if cs.tolerated_count_path is not None:
-        count = _integer(cs.tolerated_count_path, "ToleratedFailureCountPath", data, env)
+        count = integer_at(cs.tolerated_count_path, "ToleratedFailureCountPath", data, env)
     percentage = spec.tolerated_failure_percentage
     if cs.tolerated_percentage_path is not None:
-        value = select(cs.tolerated_percentage_path.path, data, env)
-        percentage = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else -1.0
+        percentage = float_at(cs.tolerated_percentage_path, "ToleratedFailurePercentagePath", data, env)
     return items, concurrency, count, percentage
 
 
@@ -119,6 +109,8 @@ def start_map(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     items, concurrency, count, percentage = settings(cs, spec, data, env)
     if percentage is not None and not 0 <= percentage <= 100:
         raise AslFailure(errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+    if count is not None and count < 0:
+        raise AslFailure(errors.RUNTIME, "ToleratedFailureCount cannot be negative.")
     run.emit("MapStateStarted", {"length": len(items)}, frame)
     frame.fan = Fanout(
         "map",
@@ -226,7 +218,7 @@ def child_failed(run: Interpreter, child: Frame, error: str, cause: str | None) 
     if fan.kind == "map":
         run.emit("MapIterationFailed", {"name": cs.name, "index": child.slot}, parent)
         fan.failures += 1
-        if _tolerated(fan):
+        if error not in TERMINAL and _tolerated(fan):
             fan.results[child.slot] = {"Error": error, "Cause": cause}
             _continue_map(run, parent, cs)
             return

@@ -7,20 +7,26 @@ import random
 from stepstone.asl import errors
 from stepstone.asl.model import Retrier
 
+#: Errors that no Retrier, Catcher or tolerated-failure threshold handles, whatever it names: AWS
+#: fails the execution ("A States.Runtime error isn't retriable, and will always cause the
+#: execution to fail"), so an OutputPath that selects nothing is not caught even by a Catch that
+#: names States.Runtime itself.
+TERMINAL = frozenset({errors.RUNTIME})
 
-def error_matches(error_equals: tuple[str, ...], error: str, *, retry: bool) -> bool:
-    """Whether `error` is named by `error_equals`, with the wildcards' rules.
 
-    `States.ALL` matches every error, except that a Retrier never retries `States.Runtime`;
-    `States.TaskFailed` matches every error but the timeouts.
+def error_matches(error_equals: tuple[str, ...], error: str) -> bool:
+    """Whether a Retrier or Catcher with `error_equals` handles `error`, with the wildcards' rules.
+
+    `States.ALL` matches every error and `States.TaskFailed` every error but the timeouts; nothing
+    matches a `TERMINAL` error.
     """
+    if error in TERMINAL:
+        return False
     for name in error_equals:
-        if name == error:
+        if name == error or name == errors.ALL:
             return True
-        if name == errors.ALL or (
-            name == errors.TASK_FAILED and error not in errors.NOT_MATCHED_BY_TASK_FAILED
-        ):
-            return not (retry and error in errors.NOT_RETRIABLE_BY_ALL)
+        if name == errors.TASK_FAILED and error not in errors.NOT_MATCHED_BY_TASK_FAILED:
+            return True
     return False
 
 

@@ -10,15 +10,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from stepstone.asl import errors
+from stepstone.asl.env import Env
 from stepstone.asl.errors import AslFailure
+from stepstone.asl.json import JSON
 from stepstone.asl.model import FailState, WaitState
-from stepstone.asl.paths import PathNotFound, compact_json
+from stepstone.asl.paths import PathNotFound, ReferencePath, compact_json
 from stepstone.engine import fanout, tasks
-from stepstone.engine.dataflow import select
 from stepstone.engine.interpreter import Interpreter, Step
 from stepstone.engine.jsonata_io import states_binding
+from stepstone.engine.path_numbers import as_integer, rendered
 from stepstone.engine.program import CompiledState, Evaluable
 from stepstone.engine.state import Frame
+
+#: The longest delay a Wait state may ask for: AWS keeps it in a signed 32-bit count of seconds
+#: (about 68 years) and fails a longer one with "Wait state delay is too long.".
+MAX_WAIT = timedelta(seconds=2**31 - 1)
 
 
 def pass_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
@@ -104,25 +110,43 @@ def _wait_until(run: Interpreter, frame: Frame, cs: CompiledState) -> datetime:
     env = run.env(frame, cs)
     data = cs.io.effective_input(frame.input, env)
     if cs.seconds_path is not None:
-        value = select(cs.seconds_path.path, data, env)
-        if isinstance(value, bool) or not isinstance(value, int):
+        path = cs.seconds_path
+        value = _wait_input(path, "SecondsPath", data, env)
+        seconds = as_integer(value)
+        if seconds is None:
             raise AslFailure(
                 errors.RUNTIME,
-                f"The SecondsPath parameter cannot be parsed as a long value: "
-                f"{cs.seconds_path.text} == {compact_json(value)}",
+                "The SecondsPath parameter cannot be parsed as a long value: "
+                f"{path.text} == {rendered(value)}",
             )
-        return run.now + timedelta(seconds=max(value, 0))
+        if seconds < 0:
+            raise AslFailure(
+                errors.RUNTIME,
+                f"The SecondsPath parameter references a negative value: {path.text} == {seconds}",
+            )
+        return run.now + timedelta(seconds=seconds)
     assert cs.timestamp_path is not None
-    value = select(cs.timestamp_path.path, data, env)
+    value = _wait_input(cs.timestamp_path, "TimestampPath", data, env)
     return _timestamp(
         value,
         "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
-        f"format string: {cs.timestamp_path.text} == {compact_json(value)}",
+        f"format string: {cs.timestamp_path.text} == {rendered(value)}",
     )
+
+
+def _wait_input(path: ReferencePath, field: str, data: JSON, env: Env) -> JSON:
+    try:
+        return path.get(data, env)
+    except PathNotFound:
+        raise AslFailure(
+            errors.RUNTIME, f"The {field} parameter does not reference an input value: {path.text}"
+        ) from None
 
 
 def wait_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     due = _wait_until(run, frame, cs)
+    if due - run.now > MAX_WAIT:
+        raise AslFailure(errors.RUNTIME, "Wait state delay is too long.")
     if due <= run.now:
         return wait_done(run, frame, cs)
     timer_id = f"wait:{frame.entered_id}"

@@ -40,6 +40,7 @@ from stepstone.engine.commands import CancelTask, InvokeTask
 from stepstone.engine.dataflow import select
 from stepstone.engine.events import TaskFailed, TaskHeartbeat, TaskStarted, TaskSubmitted, TaskSucceeded
 from stepstone.engine.jsonata_io import states_binding
+from stepstone.engine.path_numbers import as_integer, rendered
 from stepstone.engine.program import CompiledState
 from stepstone.engine.state import Frame, OpenTask, Timer
 
@@ -64,13 +65,14 @@ def _seconds(
     if path is None:
         return fixed
     value = select(path.path, data, env)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    seconds = as_integer(value)
+    if seconds is None or seconds < 1:
         raise AslFailure(
             errors.RUNTIME,
-            f'The {field} field refers to value "{compact_json(value)}" which is not a valid '
+            f'The {field} field refers to value "{rendered(value)}" which is not a valid '
             f"positive integer: {path.text}",
         )
-    return float(value)
+    return float(seconds)
 
 
 def _jsonata_seconds(

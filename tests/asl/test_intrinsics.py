@@ -22,6 +22,46 @@ def run(text: str, data: object = None, env: Env | None = None) -> object:
     return parse_intrinsic(text).evaluate(data, env or Env())
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # AWS's recordings (test_format_1/2): strings raw, objects as Java maps, JSON text untouched.
+        ("", ""),
+        (" ", " "),
+        (None, "null"),
+        (1, "1"),
+        (1.1, "1.1"),
+        ({"Arg1": 1, "Arg2": []}, "{Arg1=1, Arg2=[]}"),
+        ('{"Arg1": 1, "Arg2": []}', '{"Arg1": 1, "Arg2": []}'),
+        # The same rendering for the other JSON types, nested the way Java's toString nests them.
+        (True, "true"),
+        (False, "false"),
+        ([1, 2], "[1, 2]"),
+        ([], "[]"),
+        ({}, "{}"),
+        ({"s": "two words", "q": 'a "quote"'}, '{s=two words, q=a "quote"}'),
+        ({"b": True, "n": None, "l": [{"x": [1.5, "y"]}, {}]}, "{b=true, n=null, l=[{x=[1.5, y]}, {}]}"),
+        ({"z": 1, "a": 2}, "{z=1, a=2}"),  # the object's own key order
+        (12345678901234567890, "12345678901234567890"),
+        # Numbers as Java's Double.toString prints them: plain from 10^-3 to 10^7, else d.dddE<n>.
+        (1.0, "1.0"),
+        (100.0, "100.0"),
+        (-2.5, "-2.5"),
+        (0.001, "0.001"),
+        (9999999.0, "9999999.0"),
+        (1e7, "1.0E7"),
+        (12345678.9, "1.23456789E7"),
+        (1e20, "1.0E20"),
+        (1e-5, "1.0E-5"),
+        (-0.0001234, "-1.234E-4"),
+        (0.0, "0.0"),
+        ({"f": [1e21, 0.5]}, "{f=[1.0E21, 0.5]}"),
+    ],
+)
+def test_format_renders_each_json_type_as_aws_does(value: object, expected: str) -> None:
+    assert run("States.Format('<{}>', $.v)", {"v": value}) == f"<{expected}>"
+
+
 def test_every_documented_function_is_registered() -> None:
     documented = """Format StringToJson JsonToString Array ArrayPartition ArrayContains ArrayRange
         ArrayGetItem ArrayLength ArrayUnique Base64Encode Base64Decode Hash JsonMerge MathRandom MathAdd
