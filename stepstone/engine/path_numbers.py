@@ -26,14 +26,20 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?")
 
 
-def as_integer(value: JSON) -> int | None:
-    """`value` as an integer (a JSON integer or a string spelling one), or None."""
+#: Java's `int` and `long`: the fields AWS reads as an integer, and the seconds it reads as a long.
+INT_BITS = 32
+LONG_BITS = 64
+
+
+def as_integer(value: JSON, bits: int = INT_BITS) -> int | None:
+    """`value` as an integer (a JSON integer or a string spelling one) that fits Java's `int`
+    (or `long`, with `bits=LONG_BITS`), or None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and _INTEGER.fullmatch(value):
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        return value
     return None
 
 

@@ -18,7 +18,7 @@ from stepstone.asl.paths import PathNotFound, ReferencePath, compact_json
 from stepstone.engine import fanout, tasks
 from stepstone.engine.interpreter import Interpreter, Step
 from stepstone.engine.jsonata_io import states_binding
-from stepstone.engine.path_numbers import as_integer, rendered
+from stepstone.engine.path_numbers import LONG_BITS, as_integer, rendered
 from stepstone.engine.program import CompiledState, Evaluable
 from stepstone.engine.state import Frame
 
@@ -112,7 +112,7 @@ def _wait_until(run: Interpreter, frame: Frame, cs: CompiledState) -> datetime:
     if cs.seconds_path is not None:
         path = cs.seconds_path
         value = _wait_input(path, "SecondsPath", data, env)
-        seconds = as_integer(value)
+        seconds = as_integer(value, LONG_BITS)
         if seconds is None:
             raise AslFailure(
                 errors.RUNTIME,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from stepstone.engine.events import TaskFailed, TaskSucceeded, TimerFired
-from stepstone.engine.path_numbers import as_float, as_integer
+from stepstone.engine.path_numbers import LONG_BITS, as_float, as_integer
 from tests.engine.harness import LAMBDA, Run, start
 
 PREFIX = "An error occurred while executing the state '{}' (entered at the event id #2). "
@@ -225,6 +225,19 @@ def test_numeric_strings_read_as_java_parses_them(
 ) -> None:
     assert as_integer(text) == integer
     assert as_float(text) == number
+
+
+def test_integers_must_fit_javas_int_or_long() -> None:
+    assert as_integer(2**31 - 1) == 2**31 - 1 and as_integer(str(-(2**31))) == -(2**31)
+    assert as_integer(2**31) is None and as_integer(str(2**31)) is None
+    assert as_integer(2**63 - 1, LONG_BITS) == 2**63 - 1 and as_integer(2**63, LONG_BITS) is None
+    run = map_state({"items": [1], "v": 2**31}, MaxConcurrencyPath="$.v")
+    assert failed(run) == ("States.Runtime", refers("MaxConcurrencyPath", str(2**31), "integer"))
+    run = wait({"s": 2**63}, SecondsPath="$.s")
+    assert failed(run) == (
+        "States.Runtime",
+        f"The SecondsPath parameter cannot be parsed as a long value: $.s == {2**63}",
+    )
 
 
 def test_booleans_and_null_are_not_numbers() -> None:
