@@ -7,6 +7,7 @@ waits (a task, a timer, its children) or has ended. Steps raise `AslFailure` wit
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from stepstone.asl import errors
@@ -25,6 +26,9 @@ from stepstone.engine.state import Frame
 #: The longest delay a Wait state may ask for: AWS keeps it in a signed 32-bit count of seconds
 #: (about 68 years) and fails a longer one with "Wait state delay is too long.".
 MAX_WAIT = timedelta(seconds=2**31 - 1)
+_ISO_OFFSET_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)"
+)
 
 
 def pass_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
@@ -56,14 +60,14 @@ def choice_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
 
 
 def _timestamp(text: object, detail: str, error: str = errors.RUNTIME) -> datetime:
-    if isinstance(text, str):
+    # Java's ISO_OFFSET_DATE_TIME, which AWS parses with: the extended form only (Python's
+    # fromisoformat would also take 20161205T212929Z and week dates), seconds and fraction optional.
+    if isinstance(text, str) and _ISO_OFFSET_DATE_TIME.fullmatch(text):
         try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
+            # AWS "considers the time value up to seconds and truncates milliseconds".
+            return datetime.fromisoformat(text).replace(microsecond=0)
+        except ValueError:  # a field out of range: month 13, hour 25
             pass
-        else:
-            if value.tzinfo is not None and "T" in text:
-                return value
     raise AslFailure(error, detail)
 
 

@@ -104,6 +104,31 @@ def test_timestamp_path_errors() -> None:
     assert list(run.timers().values()) == [run.after(60)]
 
 
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("2024-01-01T00:01:00Z", 60),
+        ("2024-01-01T00:01:00.000000Z", 60),
+        ("2024-01-01T00:01:00.999999999Z", 60),  # AWS truncates to the second
+        ("2024-01-01T00:01Z", 60),
+        ("2024-01-01T01:01:00+01:00", 60),
+        ("2024-01-01T00:01:00", None),  # no offset
+        ("2024-01-01 00:01:00Z", None),
+        ("20240101T000100Z", None),  # the basic form
+        ("2024-W01-1T00:01:00Z", None),  # a week date
+        ("2024-13-01T00:01:00Z", None),
+        ("2024-01-01T25:01:00Z", None),
+        ("2024-01-01T00:01:00+0100", None),
+    ],
+)
+def test_timestamps_are_iso_8601_extended_offset_date_times(text: str, seconds: float | None) -> None:
+    run = wait({"at": text}, TimestampPath="$.at")
+    if seconds is None:
+        assert failed(run)[0] == "States.Runtime"
+    else:
+        assert [(due - run.now).total_seconds() for due in run.timers().values()] == [seconds]
+
+
 def map_state(data: Any, **fields: Any) -> Run:
     processor = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": LAMBDA, "End": True}}}
     state = {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": processor, "End": True, **fields}
