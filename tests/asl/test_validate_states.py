@@ -46,7 +46,7 @@ def test_task_requires_a_resource() -> None:
         (task(TimeoutSeconds=0), "TimeoutSeconds"),
         (task(HeartbeatSeconds=1.5), "HeartbeatSeconds"),
         (task(Resource=7), "Resource"),
-        (task(Parameters=[1]), "Parameters"),
+        (task(Credentials=[1]), "Credentials"),
         (task(ResultPath=3), "ResultPath"),
         ({"Type": "Pass", "End": "yes"}, "End"),
         ({"Type": "Pass", "Next": 3}, "Next"),
@@ -90,8 +90,14 @@ def test_heartbeat_must_be_shorter_than_the_timeout(heartbeat: int, timeout: int
     assert found == ([(S, "/States/S/HeartbeatSeconds")] if bad else [])
 
 
-def test_heartbeat_is_compared_with_the_default_timeout_of_sixty_seconds() -> None:
-    assert errors(single(task(HeartbeatSeconds=60))) == [(S, "/States/S/HeartbeatSeconds")]
+@pytest.mark.parametrize("heartbeat", [60, 300, 3600, 99_999_998])
+def test_heartbeat_without_a_timeout_is_compared_with_aws_default_of_99999999(heartbeat: int) -> None:
+    # AWS's emit-and-wait and webhook-provider samples set HeartbeatSeconds 300/3600 and no TimeoutSeconds.
+    assert errors(single(task(HeartbeatSeconds=heartbeat))) == []
+
+
+def test_heartbeat_at_the_default_timeout_is_an_error() -> None:
+    assert errors(single(task(HeartbeatSeconds=99_999_999))) == [(S, "/States/S/HeartbeatSeconds")]
 
 
 def test_fail_with_error_and_error_path() -> None:
@@ -142,6 +148,38 @@ def test_wait_timestamp_must_be_rfc3339() -> None:
         "arn:aws:lambda:us-east-1:123456789012:function:send-approval",
         "arn:aws:lambda:us-east-1:123456789012:function:send:prod",
         "arn:aws:states:us-east-1:123456789012:activity:approve",
+        "arn:aws:states:us-east-1:123456789012:activity:Approve.Order-2_v1",
+        # Integrations with a region and account, as the console and CDK write them.
+        "arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject",
+        "arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync",
+        "arn:aws:states:eu-west-1::lambda:invoke",
+        # Other partitions.
+        "arn:aws-cn:states:::aws-sdk:dynamodb:getItem",
+        "arn:aws-us-gov:states:::sns:publish",
+        "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f",
+        "arn:aws-cn:states:cn-north-1:123456789012:activity:a",
+        # Every optimised integration AWS lists, whether or not stepstone can run it yet.
+        "arn:aws:states:::apigateway:invoke.waitForTaskToken",
+        "arn:aws:states:::athena:getQueryResults",
+        "arn:aws:states:::batch:submitJob.sync",
+        "arn:aws:states:::bedrock:invokeModel",
+        "arn:aws:states:::bedrock:createModelCustomizationJob.sync",
+        "arn:aws:states:::codebuild:startBuild.sync",
+        "arn:aws:states:::databrew:startJobRun.sync",
+        "arn:aws:states:::eks:call",
+        "arn:aws:states:::elasticmapreduce:addStep.sync",
+        "arn:aws:states:::emr-containers:startJobRun.sync",
+        "arn:aws:states:::emr-serverless:startJobRun.sync",
+        "arn:aws:states:::events:putEvents.waitForTaskToken",
+        "arn:aws:states:::glue:startJobRun.sync",
+        "arn:aws:states:::mediaconvert:createJob.sync",
+        "arn:aws:states:::sagemaker:createTrainingJob.sync",
+        "arn:aws:states:::ecs:runTask.waitForTaskToken",
+        "arn:aws:states:::aws-sdk:sfn:startExecution.waitForTaskToken",
+        # Lambda qualifiers: a version, an alias, $LATEST.
+        "arn:aws:lambda:us-east-1:123456789012:function:f:7",
+        "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST",
+        "arn:aws:lambda:us-east-1:123456789012:function:f:live-2",
         "arn:stepstone:function:approve",
         "arn:stepstone:approvals:email",
     ],
@@ -158,6 +196,12 @@ def test_recognised_resources(resource: str) -> None:
         ("arn:aws:lambda:us-east-1:12345:function:short-account", S),
         ("arn:aws:s3:::bucket", S),
         ("arn:aws:states:::aws-sdk:s3", S),
+        ("arn:aws:states:::aws-sdk:s3:getObject.sync", S),  # AWS: SDK integrations have no .sync
+        ("arn:aws:states:us-east-1:12345:sns:publish", S),  # an account has 12 digits
+        ("arn:aws:lambda:us-east-1:1111111111111:function:f", S),
+        ("arn:aws:lambda:::function:f", S),
+        ("arn:aws:states:us-east-1:123456789012:activity:bad name", S),
+        ("arn:aws-mars:states:::sns:publish", S),
         ("lambda:invoke", "INVALID_RESOURCE"),
         ("", "INVALID_RESOURCE"),
     ],
@@ -343,3 +387,24 @@ def test_jsonata_syntax_errors_come_from_the_jsonata_parser() -> None:
     assert errors(single(state)) == [(S, "/States/S/Arguments/a")]
     assert messages(single(state))[0].startswith("Invalid JSONata expression: ")
     assert "position" in messages(single(state))[0]
+
+
+@pytest.mark.parametrize("field", ["Parameters", "ResultSelector"])
+def test_a_payload_template_that_is_not_an_object_is_accepted_with_a_warning(field: str) -> None:
+    # serverless-patterns' eventbridge-pipes sample deploys `"Parameters": [{"Item.$": "$.Item"}]`.
+    definition = single(task(**{field: [{"Item.$": "$.Item"}]}))
+    assert errors(definition) == []
+    assert warnings(definition) == [("MAY_BE_REFUSED", f"/States/S/{field}")]
+
+
+def test_a_payload_template_array_is_still_checked() -> None:
+    assert errors(single(task(Parameters=[{"Item.$": "not a path"}]))) != []
+
+
+def test_an_unrunnable_integration_is_valid_and_fails_when_it_runs() -> None:
+    from stepstone.integrations.base import Registry, UnknownResource
+
+    resource = "arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync"
+    assert errors(single(task(Resource=resource))) == []
+    with pytest.raises(UnknownResource, match="No integration is registered for the resource"):
+        Registry().resolve(resource)

@@ -55,8 +55,13 @@ def check_state(state: dict[str, Any], kind: str, language: str, where: str, rep
     check_variables_and_jsonata(state, kind, language, where, report)
 
 
+#: AWS's TimeoutSeconds for a Task that sets none (and the largest value it accepts).
+DEFAULT_TASK_TIMEOUT = 99_999_999
+
+
 def _check_heartbeat(state: dict[str, Any], where: str, report: Report) -> None:
-    heartbeat, timeout = state.get("HeartbeatSeconds"), state.get("TimeoutSeconds", 60)
+    heartbeat = state.get("HeartbeatSeconds")
+    timeout = state.get("TimeoutSeconds", DEFAULT_TASK_TIMEOUT)
     if is_int(heartbeat) and is_int(timeout) and heartbeat >= timeout:
         report.schema(
             "The field 'HeartbeatSeconds' must be smaller than the field 'TimeoutSeconds'",
@@ -87,7 +92,7 @@ def _check_jsonpath_expressions(state: dict[str, Any], kind: str, where: str, re
         if name in state:
             expressions.check_path_or_intrinsic(state[name], at(where, name), name, report)
     for name in _TEMPLATE_FIELDS:
-        if isinstance(state.get(name), dict):
+        if state.get(name) is not None:
             expressions.check_template(state[name], at(where, name), name, report)
     for name in ("Error", "Cause", "Timestamp"):
         if name in state:
