@@ -116,6 +116,12 @@ class ExecutionOperations(ServiceBase):
         return out
 
     async def list_executions(self, request: dict[str, Any]) -> dict[str, Any]:
+        # AWS lists the executions of one state machine or of one Map Run: exactly one is named
+        if (request.get("stateMachineArn") is None) == (request.get("mapRunArn") is None):
+            raise E.ValidationException("Exactly one of stateMachineArn or mapRunArn must be specified")
+        if request.get("stateMachineArn") is None:
+            # stepstone keeps no Map Runs (a Distributed Map runs inline), so none can be found
+            raise E.ResourceNotFound(f"Map Run Does Not Exist: '{request['mapRunArn']}'")
         machine = await self._machine(request["stateMachineArn"])
         after = request.get("nextToken")
         page = await self.store.list_executions(

@@ -408,3 +408,21 @@ def test_an_unrunnable_integration_is_valid_and_fails_when_it_runs() -> None:
     assert errors(single(task(Resource=resource))) == []
     with pytest.raises(UnknownResource, match="No integration is registered for the resource"):
         Registry().resolve(resource)
+
+
+@pytest.mark.parametrize("name", ["total", "café", "Ωmega_2", "x" * 80])
+def test_variable_names_are_unicode_identifiers(name: str) -> None:
+    assert errors(single({"Type": "Pass", "Assign": {name: 1}, "End": True})) == []
+
+
+@pytest.mark.parametrize("name", ["9lives", "has space", "has-dash", "x" * 81, "states"])
+def test_invalid_variable_names(name: str) -> None:
+    assert errors(single({"Type": "Pass", "Assign": {name: 1}, "End": True})) == [
+        (S, f"/States/S/Assign/{name}")
+    ]
+
+
+def test_a_leading_underscore_is_accepted_with_a_warning() -> None:
+    definition = single({"Type": "Pass", "Assign": {"_hidden": 1}, "End": True})
+    assert errors(definition) == []
+    assert warnings(definition) == [("MAY_BE_REFUSED", "/States/S/Assign/_hidden")]
