@@ -156,7 +156,12 @@ class ExecutionOperations(ServiceBase):
     async def get_execution_history(self, request: dict[str, Any]) -> dict[str, Any]:
         row = await self._execution(request["executionArn"])
         limit = int(request.get("maxResults") or 1000)
-        after = int(request.get("nextToken") or 0)
+        token = request.get("nextToken") or "0"
+        if not (
+            token.isascii() and token.isdigit()
+        ):  # ours are event ids; anything else was not handed out by us
+            raise E.InvalidToken(f"Invalid Token: '{token}'")
+        after = int(token)
         reverse = bool(request.get("reverseOrder"))
         rows = await self.store.history(row.arn, after=after, limit=limit + 1, reverse=reverse)
         include = request.get("includeExecutionData", True)

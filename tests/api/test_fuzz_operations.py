@@ -259,3 +259,10 @@ def test_a_tag_without_a_key_is_a_validation_error_and_tags_nothing(world: World
     assert (status, answer["__type"]) == (400, "ValidationException")  # was InternalFailure
     assert "Value null at 'tags.1.member.key' failed to satisfy constraint" in answer["message"]
     assert world.snapshot() == before
+
+
+def test_a_history_page_token_that_was_never_handed_out_is_invalid(world: World) -> None:
+    world.restore()
+    body = {"executionArn": world.execution, "nextToken": world.machine}
+    status, answer = world.api.call("GetExecutionHistory", body)
+    assert (status, answer["__type"]) == (400, "InvalidToken")  # was InternalFailure

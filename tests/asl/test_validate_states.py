@@ -401,13 +401,25 @@ def test_a_payload_template_array_is_still_checked() -> None:
     assert errors(single(task(Parameters=[{"Item.$": "not a path"}]))) != []
 
 
-def test_an_unrunnable_integration_is_valid_and_fails_when_it_runs() -> None:
-    from stepstone.integrations.base import Registry, UnknownResource
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync",
+        "arn:aws:states:::mediaconvert:createJob",
+        "arn:aws-cn:states:::aws-sdk:s3:getObject",
+    ],
+)
+def test_an_unrunnable_integration_is_valid_and_fails_clearly_when_it_runs(resource: str) -> None:
+    import asyncio
 
-    resource = "arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync"
-    assert errors(single(task(Resource=resource))) == []
-    with pytest.raises(UnknownResource, match="No integration is registered for the resource"):
-        Registry().resolve(resource)
+    from stepstone.testing import Registry, run_execution
+
+    definition = single(task(Resource=resource))
+    assert errors(definition) == []
+    result = asyncio.run(run_execution(definition, {}, registry=Registry()))
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    base = resource.removesuffix(".sync")  # the cause names the resource without its pattern
+    assert result.cause == f"No integration is registered for the resource '{base}'."
 
 
 @pytest.mark.parametrize("name", ["total", "café", "Ωmega_2", "x" * 80])
