@@ -43,11 +43,11 @@ class Api:
     def __init__(self, port: int) -> None:
         self.port = port
 
-    def call(self, operation: str, body: Any) -> tuple[int, Any]:
+    def call(self, operation: str, body: Any, prefix: str = "AWSStepFunctions") -> tuple[int, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             headers = {
-                "X-Amz-Target": f"AWSStepFunctions.{operation}",
+                "X-Amz-Target": f"{prefix}.{operation}",
                 "Content-Type": "application/x-amz-json-1.0",
             }
             conn.request("POST", "/", body=json.dumps(body).encode(), headers=headers)
@@ -229,6 +229,21 @@ def test_no_request_crashes_an_operation(world: World, operation: str) -> None:
         assert status < 500 and answer.get("__type") != "InternalFailure", (operation, body, answer)
         if status >= 400:
             assert world.snapshot() == before, (operation, body, answer)
+
+    check()
+
+
+@pytest.mark.parametrize("operation", ["ListOpenTasks", "DescribeRuntime"])
+def test_no_request_crashes_a_stepstone_operation(world: World, operation: str) -> None:
+    members = st.fixed_dictionaries({}, optional={"executionArn": st.sampled_from(world.known) | JSONValue})
+
+    @settings(
+        max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(body=members | JSONValue)
+    def check(body: Any) -> None:
+        status, answer = world.api.call(operation, body, prefix="Stepstone")
+        assert status < 500, (operation, body, answer)
 
     check()
 
