@@ -57,58 +57,6 @@ BROKEN: dict[str, str] = {
     "statemachine.asl.json": "QueryLanguage written inside States",
 }
 
-_DOT_BRACKET = "JSONPath as Jayway parses it: a dot before a bracket (`$.[0]`, `$.a.[?(...)]`)"
-_UNQUOTED = "JSONPath as Jayway parses it: an unquoted word on the right of a filter comparison"
-_SPACE = "JSONPath as Jayway parses it: whitespace after the path"
-#: Refused today by path syntax alone: the JSONPath parser's work (branch `paths`), not the validator's.
-PATH_SYNTAX_GAPS: dict[str, str] = {
-    "AWS-ETL-Data-Pipeline__state_machine.json": _SPACE,
-    "Porter__state-machine.asl.yml.json": _DOT_BRACKET + " and `&&` in a filter",
-    "aws-account-vending-machine__200_-_Create-Account-If-Not-Exist__AccountVendingMachine.asl.json": (
-        _DOT_BRACKET
-    ),
-    "aws-account-vending-machine__NewCode__AccountVendingStateMachine.asl.json": _DOT_BRACKET,
-    "aws-account-vending-machine__old.asl.json": _DOT_BRACKET,
-    "aws-account-vending-machine__statemachine-latest.asl.json": _DOT_BRACKET,
-    "aws-account-vending-machine__statemachine.asl.json": _DOT_BRACKET,
-    "aws-stepfunctions-examples__sam__app-dataquality-using-lambda__statemachine__dataquality.asl.json": (
-        _UNQUOTED
-    ),
-    "aws-stepfunctions-examples__sam__app-decompose-for-parallelism__statemachine__main.asl.json": _SPACE,
-    "serverless-patterns__eventbridge-pipes-sqs-to-lambda-with-stepfunction-enrichment__workflow__"
-    "enrichment.asl.json": _DOT_BRACKET,
-    "step-functions-workflows-collection__account-vending-machine__statemachine__statemachine.asl.json": (
-        _DOT_BRACKET
-    ),
-    "step-functions-workflows-collection__ec2-instance-isolation-cdk__python__statemachine__"
-    "statemachine.asl.json": _DOT_BRACKET,
-    "step-functions-workflows-collection__ec2-instance-isolation-sam__statemachine__statemachine.asl.json": (
-        _DOT_BRACKET
-    ),
-    "step-functions-workflows-collection__idempotent-workflow-sam__statemachine__statemachine.asl.json": (
-        _DOT_BRACKET
-    ),
-    "step-functions-workflows-collection__idempotent-workflow__statemachine__statemachine.asl.json": (
-        _DOT_BRACKET
-    ),
-    "step-functions-workflows-collection__parallel-translate__statemachine__statemachine.asl.yaml.json": (
-        _UNQUOTED
-    ),
-    "step-functions-workflows-collection__parallelized-embedding-pipeline__example-workflow.json__def.json": (
-        _DOT_BRACKET
-    ),
-    "step-functions-workflows-collection__parallelized-embedding-pipeline__statemachine.json": _DOT_BRACKET,
-    "step-functions-workflows-collection__s3-glacier-multi-file-restore-sam__statemachine__"
-    "statemachine.asl.json": _DOT_BRACKET,
-    "step-functions-workflows-collection__textract-analyze-expense-tf__statemachine__statemachine.asl.json": (
-        _UNQUOTED
-    ),
-    "step-functions__stepfunction.json": _DOT_BRACKET,
-    "terraform-aws-ebs-snapshot-builder__state_machine.json": (
-        "JSONPath as Jayway parses it: a property straight after a bracket (`[0]InstanceId`)"
-    ),
-}
-
 #: Verdicts of this session, for the summary line (see tests/asl/conftest.py).
 OUTCOMES: Counter[str] = Counter()
 CORPUS_DEFINITIONS = list(definitions())
@@ -119,12 +67,7 @@ def _params() -> list[object]:
         reason = f"no corpus at {CORPUS.name}/ (set STEPSTONE_CORPUS_DIR)"
         marks = [] if os.environ.get("CI") == "true" else [pytest.mark.skip(reason=reason)]
         return [pytest.param(None, id="no-corpus", marks=marks)]
-    params = []
-    for definition in CORPUS_DEFINITIONS:
-        gap = PATH_SYNTAX_GAPS.get(definition.name)
-        marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-        params.append(pytest.param(definition, id=definition.name, marks=marks))
-    return params
+    return [pytest.param(definition, id=definition.name) for definition in CORPUS_DEFINITIONS]
 
 
 def _errors(definition: Definition) -> list[str]:
@@ -149,8 +92,6 @@ def test_every_listed_file_is_in_the_corpus() -> None:
         pytest.skip("no corpus")
     names = {definition.name for definition in CORPUS_DEFINITIONS}
     assert set(BROKEN) - names == set()
-    assert set(PATH_SYNTAX_GAPS) - names == set()
-    assert set(BROKEN) & set(PATH_SYNTAX_GAPS) == set()
 
 
 # The filling rules themselves --------------------------------------------------------------------
