@@ -148,8 +148,11 @@ class _Compiler:
                 raise _wrong_type(value, "list")
             length(value, len(value), path, problems)
             for index, item in enumerate(value, start=1):
-                if item is not None:
-                    member_check(item, f"{path}.{index}.member", problems)
+                where = f"{path}.{index}.member"
+                if item is None:  # the model's lists are dense: a null member is refused, not dropped
+                    problems.append(f"Value null at '{where}' {_NOT_NULL}")
+                else:
+                    member_check(item, where, problems)
 
         return check
 

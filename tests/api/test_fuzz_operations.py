@@ -281,3 +281,23 @@ def test_a_history_page_token_that_was_never_handed_out_is_invalid(world: World)
     body = {"executionArn": world.execution, "nextToken": world.machine}
     status, answer = world.api.call("GetExecutionHistory", body)
     assert (status, answer["__type"]) == (400, "InvalidToken")  # was InternalFailure
+
+
+@pytest.mark.parametrize(
+    ("operation", "member", "body"),
+    [
+        ("TagResource", "tags.1.member", {"tags": [None]}),  # was InternalFailure
+        ("UntagResource", "tagKeys.2.member", {"tagKeys": ["a", None]}),
+    ],
+)
+def test_a_null_list_member_is_a_validation_error(
+    world: World, operation: str, member: str, body: Any
+) -> None:
+    world.restore()
+    before = world.snapshot()
+    status, answer = world.api.call(operation, {"resourceArn": world.machine, **body})
+    assert (status, answer["__type"]) == (400, "ValidationException")
+    assert (
+        f"Value null at '{member}' failed to satisfy constraint: Member must not be null" in answer["message"]
+    )
+    assert world.snapshot() == before
