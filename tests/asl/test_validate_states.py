@@ -438,3 +438,18 @@ def test_a_leading_underscore_is_accepted_with_a_warning() -> None:
     definition = single({"Type": "Pass", "Assign": {"_hidden": 1}, "End": True})
     assert errors(definition) == []
     assert warnings(definition) == [("MAY_BE_REFUSED", "/States/S/Assign/_hidden")]
+
+
+@pytest.mark.parametrize("timestamp", ["2026-03-14T01:59Z", "2026-03-14T01:59:00+01:00:30"])
+def test_a_timestamp_aws_parses_but_does_not_document_is_accepted_with_a_warning(timestamp: str) -> None:
+    # AWS parses timestamps as Java's ISO_OFFSET_DATE_TIME: seconds optional, offsets to the second
+    definition = single({"Type": "Wait", "Timestamp": timestamp, "End": True})
+    assert errors(definition) == []
+    assert warnings(definition) == [("MAY_BE_REFUSED", "/States/S/Timestamp")]
+
+
+@pytest.mark.parametrize("timestamp", ["2026-03-14T01:59:00", "20260314T015900Z", "2026-03-14 01:59:00Z"])
+def test_a_timestamp_without_offset_or_in_basic_form_is_an_error(timestamp: str) -> None:
+    assert errors(single({"Type": "Wait", "Timestamp": timestamp, "End": True})) == [
+        (S, "/States/S/Timestamp")
+    ]
