@@ -9,7 +9,8 @@ request's own members. Two failure kinds, in the order AWS applies them:
   failed to satisfy constraint: Member must ...; Value ...". Values of sensitive shapes are never
   echoed back (a task token is a bearer secret).
 
-Unknown members are ignored, as AWS ignores them.
+Unknown members are ignored, as AWS ignores them. A member AWS requires that the model leaves
+optional (a tag's key) is in `ALSO_REQUIRED`, so the service never sees a request it cannot answer.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ _TYPE_NAMES = {
     "map": "a Map",
 }
 _NOT_NULL = "failed to satisfy constraint: Member must not be null"
+#: Members AWS requires that botocore's model leaves optional, by shape.
+ALSO_REQUIRED: Mapping[str, tuple[str, ...]] = {"Tag": ("key",)}
 # Java regex classes the model uses that Python's `re` spells differently.
 _JAVA_REGEX = {r"\p{ASCII}": r"[\x00-\x7F]"}
 
@@ -96,13 +99,13 @@ class _Compiler:
         if found is None:
             # Registered before compiling so a recursive shape refers to itself through the table.
             self._checks[name] = lambda value, path, problems: self._checks[name](value, path, problems)
-            found = self._checks[name] = self._compile(self._shapes[name])
+            found = self._checks[name] = self._compile(name, self._shapes[name])
         return found
 
-    def _compile(self, shape: Mapping[str, Any]) -> Check:
+    def _compile(self, name: str, shape: Mapping[str, Any]) -> Check:
         kind = shape["type"]
         if kind == "structure":
-            return self._structure(shape)
+            return self._structure(shape, ALSO_REQUIRED.get(name, ()))
         if kind == "list":
             return self._list(shape)
         if kind == "map":
@@ -119,9 +122,9 @@ class _Compiler:
             return _scalar(kind, lambda v: isinstance(v, (int, float, str)) and not isinstance(v, bool))
         return _scalar(kind, lambda v: isinstance(v, str))
 
-    def _structure(self, shape: Mapping[str, Any]) -> Check:
+    def _structure(self, shape: Mapping[str, Any], also_required: tuple[str, ...]) -> Check:
         members = [(name, self.check(ref)) for name, ref in shape["members"].items()]
-        required = frozenset(shape.get("required", ()))
+        required = frozenset((*shape.get("required", ()), *also_required))
 
         def check(value: Any, path: str, problems: list[str]) -> None:
             if not isinstance(value, dict):
@@ -145,8 +148,11 @@ class _Compiler:
                 raise _wrong_type(value, "list")
             length(value, len(value), path, problems)
             for index, item in enumerate(value, start=1):
-                if item is not None:
-                    member_check(item, f"{path}.{index}.member", problems)
+                where = f"{path}.{index}.member"
+                if item is None:  # the model's lists are dense: a null member is refused, not dropped
+                    problems.append(f"Value null at '{where}' {_NOT_NULL}")
+                else:
+                    member_check(item, where, problems)
 
         return check
 

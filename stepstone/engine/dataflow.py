@@ -51,10 +51,8 @@ def select(path: Path, data: JSON, env: Env) -> JSON:
     """Evaluate an InputPath/OutputPath-like path; a miss is `States.Runtime` as AWS words it."""
     try:
         return path.evaluate(data, env)
-    except PathNotFound:
-        raise AslFailure(
-            RUNTIME, f"Invalid path '{path.text}' : No results for path: {path.bracket_text}"
-        ) from None
+    except PathNotFound as exc:
+        raise AslFailure(RUNTIME, f"Invalid path '{path.text}' : {exc.reason}") from None
 
 
 class JsonPathIO:

@@ -116,6 +116,12 @@ class ExecutionOperations(ServiceBase):
         return out
 
     async def list_executions(self, request: dict[str, Any]) -> dict[str, Any]:
+        # AWS lists the executions of one state machine or of one Map Run: exactly one is named
+        if (request.get("stateMachineArn") is None) == (request.get("mapRunArn") is None):
+            raise E.ValidationException("Exactly one of stateMachineArn or mapRunArn must be specified")
+        if request.get("stateMachineArn") is None:
+            # stepstone keeps no Map Runs (a Distributed Map runs inline), so none can be found
+            raise E.ResourceNotFound(f"Map Run Does Not Exist: '{request['mapRunArn']}'")
         machine = await self._machine(request["stateMachineArn"])
         after = request.get("nextToken")
         page = await self.store.list_executions(
@@ -150,7 +156,12 @@ class ExecutionOperations(ServiceBase):
     async def get_execution_history(self, request: dict[str, Any]) -> dict[str, Any]:
         row = await self._execution(request["executionArn"])
         limit = int(request.get("maxResults") or 1000)
-        after = int(request.get("nextToken") or 0)
+        token = request.get("nextToken") or "0"
+        if not (
+            token.isascii() and token.isdigit()
+        ):  # ours are event ids; anything else was not handed out by us
+            raise E.InvalidToken(f"Invalid Token: '{token}'")
+        after = int(token)
         reverse = bool(request.get("reverseOrder"))
         rows = await self.store.history(row.arn, after=after, limit=limit + 1, reverse=reverse)
         include = request.get("includeExecutionData", True)

@@ -17,6 +17,7 @@ from stepstone.asl.paths import (
     parse_path,
     parse_reference_path,
 )
+from stepstone.asl.paths.evaluate import definite_value
 
 DATA = {
     "a": {"b": [1, 2, {"x": 3}], "c d": 4, "n": None},
@@ -117,7 +118,23 @@ selectors = st.one_of(
     st.just("..x"),
     st.tuples(st.integers(-3, 3), st.integers(-3, 3)).map(lambda t: f"[{t[0]}:{t[1]}]"),
     st.integers(0, 9).map(lambda i: f"[?(@.x > {i} && @.y != 'q')]"),
+    st.lists(names, min_size=2, max_size=3).map(
+        lambda ns: "[" + ", ".join("'" + n.replace("\\", "\\\\").replace("'", "\\'") + "'" for n in ns) + "]"
+    ),
+    st.integers(0, 4).map(lambda i: f"[(@.length-{i})]"),
+    st.sampled_from(
+        [
+            "[?(@.status==Failure)]",
+            "[?(!@.x || (@.x in [1, 'a'] && @.y nin [2]))]",
+            "[?(@.tags subsetof ['a'] || @.tags anyof ['b'] || @.tags noneof ['c'])]",
+            "[?(@.s =~ /a.*/i && @.s size 3 && @.t empty false)]",
+            "[?(@.n === 1 || @.n !== '1' || @.n <= $.max)]",
+            "[?(!(@.a == true) && @.b != null)]",
+        ]
+    ),
 )
+# Jayway reads a dot before any bracket as nothing: `$.[0]` is `$[0]`.
+dotted = selectors.map(lambda s: "." + s if s.startswith("[") else s)
 
 
 @given(st.sampled_from(["$", "$$", "$var"]), st.lists(selectors, max_size=5))
@@ -125,6 +142,43 @@ def test_round_trip(root: str, parts: list[str]) -> None:
     path = parse_path(root + "".join(parts))
     assert parse_path(str(path)) == path
     assert str(parse_path(str(path))) == str(path)
+
+
+@given(st.lists(selectors, max_size=5), st.sampled_from(["", " ", "  "]))
+def test_a_dot_before_a_bracket_and_surrounding_spaces_change_nothing(parts: list[str], pad: str) -> None:
+    plain = parse_path("$" + "".join(parts))
+    dotted_text = "$" + "".join("." + p if p.startswith("[") else p for p in parts)
+    assert parse_path(pad + dotted_text + pad) == plain
+
+
+@given(st.lists(dotted, max_size=5), st.deferred(lambda: json_values))
+def test_indefinite_paths_never_fail(parts: list[str], data: object) -> None:
+    path = parse_path("$" + "".join(parts))
+    try:
+        result = path.evaluate(data, ENV)
+    except PathNotFound as miss:
+        assert path.definite and miss.reason
+        return
+    assert path.definite or isinstance(result, list)
+
+
+steps = st.one_of(st.sampled_from(["a", "b", "x"]), st.integers(-2, 2))
+
+
+@given(st.lists(steps, max_size=4), st.deferred(lambda: json_values))
+def test_the_fast_walk_agrees_with_the_jayway_walk(path_steps: list[str | int], data: object) -> None:
+    text = "$" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path_steps)
+    path = parse_path(text)
+    assert path.steps == tuple(path_steps)
+    try:
+        fast: object = path.evaluate(data, ENV)
+    except PathNotFound as miss:
+        fast = ("miss", miss.reason)
+    try:
+        slow: object = definite_value(path, data)
+    except PathNotFound as miss:
+        slow = ("miss", miss.reason)
+    assert fast == slow
 
 
 json_values = st.recursive(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.asl.helpers import PASS_END, errors, machine, messages, single
+from tests.asl.helpers import PASS_END, errors, machine, messages, single, warnings
 
 S = "SCHEMA_VALIDATION_FAILED"
 FN = "arn:stepstone:function:work"
@@ -49,7 +49,7 @@ def test_a_complete_retrier_is_valid() -> None:
         ({"ErrorEquals": ["X"], "BackoffRate": 0.5}, "/States/S/Retry/0/BackoffRate"),
         ({"ErrorEquals": ["X"], "BackoffRate": "2"}, "/States/S/Retry/0/BackoffRate"),
         ({"ErrorEquals": ["X"], "MaxDelaySeconds": 0}, "/States/S/Retry/0/MaxDelaySeconds"),
-        ({"ErrorEquals": ["X"], "MaxDelaySeconds": 31_622_400}, "/States/S/Retry/0/MaxDelaySeconds"),
+        ({"ErrorEquals": ["X"], "MaxDelaySeconds": 31_622_402}, "/States/S/Retry/0/MaxDelaySeconds"),
         ({"ErrorEquals": ["X"], "JitterStrategy": "PARTIAL"}, "/States/S/Retry/0/JitterStrategy"),
         ({"ErrorEquals": ["X"], "Next": "S"}, "/States/S/Retry/0/Next"),
         ("X", "/States/S/Retry/0"),
@@ -214,3 +214,13 @@ def test_the_choice_compiler_reports_at_the_operand() -> None:
     rule = {"Variable": "$.t", "TimestampEquals": "not a timestamp", "Next": "Yes"}
     assert errors(choosing(rule)) == [(S, "/States/C/Choices/0/TimestampEquals")]
     assert messages(choosing(rule))[0].startswith("Invalid Choice rule: ")
+
+
+@pytest.mark.parametrize(("seconds", "warned"), [(1, False), (31_622_400, False), (31_622_401, True)])
+def test_max_delay_seconds_up_to_aws_documented_bound(seconds: int, warned: bool) -> None:
+    # AWS documents 0 < MaxDelaySeconds < 31622401; the bound itself is accepted with a warning.
+    definition = retrying({"ErrorEquals": ["X"], "MaxDelaySeconds": seconds})
+    assert errors(definition) == []
+    assert warnings(definition) == (
+        [("MAY_BE_REFUSED", "/States/S/Retry/0/MaxDelaySeconds")] if warned else []
+    )

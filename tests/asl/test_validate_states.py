@@ -46,7 +46,7 @@ def test_task_requires_a_resource() -> None:
         (task(TimeoutSeconds=0), "TimeoutSeconds"),
         (task(HeartbeatSeconds=1.5), "HeartbeatSeconds"),
         (task(Resource=7), "Resource"),
-        (task(Parameters=[1]), "Parameters"),
+        (task(Credentials=[1]), "Credentials"),
         (task(ResultPath=3), "ResultPath"),
         ({"Type": "Pass", "End": "yes"}, "End"),
         ({"Type": "Pass", "Next": 3}, "Next"),
@@ -90,8 +90,14 @@ def test_heartbeat_must_be_shorter_than_the_timeout(heartbeat: int, timeout: int
     assert found == ([(S, "/States/S/HeartbeatSeconds")] if bad else [])
 
 
-def test_heartbeat_is_compared_with_the_default_timeout_of_sixty_seconds() -> None:
-    assert errors(single(task(HeartbeatSeconds=60))) == [(S, "/States/S/HeartbeatSeconds")]
+@pytest.mark.parametrize("heartbeat", [60, 300, 3600, 99_999_998])
+def test_heartbeat_without_a_timeout_is_compared_with_aws_default_of_99999999(heartbeat: int) -> None:
+    # AWS's emit-and-wait and webhook-provider samples set HeartbeatSeconds 300/3600 and no TimeoutSeconds.
+    assert errors(single(task(HeartbeatSeconds=heartbeat))) == []
+
+
+def test_heartbeat_at_the_default_timeout_is_an_error() -> None:
+    assert errors(single(task(HeartbeatSeconds=99_999_999))) == [(S, "/States/S/HeartbeatSeconds")]
 
 
 def test_fail_with_error_and_error_path() -> None:
@@ -142,6 +148,38 @@ def test_wait_timestamp_must_be_rfc3339() -> None:
         "arn:aws:lambda:us-east-1:123456789012:function:send-approval",
         "arn:aws:lambda:us-east-1:123456789012:function:send:prod",
         "arn:aws:states:us-east-1:123456789012:activity:approve",
+        "arn:aws:states:us-east-1:123456789012:activity:Approve.Order-2_v1",
+        # Integrations with a region and account, as the console and CDK write them.
+        "arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject",
+        "arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync",
+        "arn:aws:states:eu-west-1::lambda:invoke",
+        # Other partitions.
+        "arn:aws-cn:states:::aws-sdk:dynamodb:getItem",
+        "arn:aws-us-gov:states:::sns:publish",
+        "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f",
+        "arn:aws-cn:states:cn-north-1:123456789012:activity:a",
+        # Every optimised integration AWS lists, whether or not stepstone can run it yet.
+        "arn:aws:states:::apigateway:invoke.waitForTaskToken",
+        "arn:aws:states:::athena:getQueryResults",
+        "arn:aws:states:::batch:submitJob.sync",
+        "arn:aws:states:::bedrock:invokeModel",
+        "arn:aws:states:::bedrock:createModelCustomizationJob.sync",
+        "arn:aws:states:::codebuild:startBuild.sync",
+        "arn:aws:states:::databrew:startJobRun.sync",
+        "arn:aws:states:::eks:call",
+        "arn:aws:states:::elasticmapreduce:addStep.sync",
+        "arn:aws:states:::emr-containers:startJobRun.sync",
+        "arn:aws:states:::emr-serverless:startJobRun.sync",
+        "arn:aws:states:::events:putEvents.waitForTaskToken",
+        "arn:aws:states:::glue:startJobRun.sync",
+        "arn:aws:states:::mediaconvert:createJob.sync",
+        "arn:aws:states:::sagemaker:createTrainingJob.sync",
+        "arn:aws:states:::ecs:runTask.waitForTaskToken",
+        "arn:aws:states:::aws-sdk:sfn:startExecution.waitForTaskToken",
+        # Lambda qualifiers: a version, an alias, $LATEST.
+        "arn:aws:lambda:us-east-1:123456789012:function:f:7",
+        "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST",
+        "arn:aws:lambda:us-east-1:123456789012:function:f:live-2",
         "arn:stepstone:function:approve",
         "arn:stepstone:approvals:email",
     ],
@@ -158,6 +196,12 @@ def test_recognised_resources(resource: str) -> None:
         ("arn:aws:lambda:us-east-1:12345:function:short-account", S),
         ("arn:aws:s3:::bucket", S),
         ("arn:aws:states:::aws-sdk:s3", S),
+        ("arn:aws:states:::aws-sdk:s3:getObject.sync", S),  # AWS: SDK integrations have no .sync
+        ("arn:aws:states:us-east-1:12345:sns:publish", S),  # an account has 12 digits
+        ("arn:aws:lambda:us-east-1:1111111111111:function:f", S),
+        ("arn:aws:lambda:::function:f", S),
+        ("arn:aws:states:us-east-1:123456789012:activity:bad name", S),
+        ("arn:aws-mars:states:::sns:publish", S),
         ("lambda:invoke", "INVALID_RESOURCE"),
         ("", "INVALID_RESOURCE"),
     ],
@@ -343,3 +387,69 @@ def test_jsonata_syntax_errors_come_from_the_jsonata_parser() -> None:
     assert errors(single(state)) == [(S, "/States/S/Arguments/a")]
     assert messages(single(state))[0].startswith("Invalid JSONata expression: ")
     assert "position" in messages(single(state))[0]
+
+
+@pytest.mark.parametrize("field", ["Parameters", "ResultSelector"])
+def test_a_payload_template_that_is_not_an_object_is_accepted_with_a_warning(field: str) -> None:
+    # serverless-patterns' eventbridge-pipes sample deploys `"Parameters": [{"Item.$": "$.Item"}]`.
+    definition = single(task(**{field: [{"Item.$": "$.Item"}]}))
+    assert errors(definition) == []
+    assert warnings(definition) == [("MAY_BE_REFUSED", f"/States/S/{field}")]
+
+
+def test_a_payload_template_array_is_still_checked() -> None:
+    assert errors(single(task(Parameters=[{"Item.$": "not a path"}]))) != []
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync",
+        "arn:aws:states:::mediaconvert:createJob",
+        "arn:aws-cn:states:::aws-sdk:s3:getObject",
+    ],
+)
+def test_an_unrunnable_integration_is_valid_and_fails_clearly_when_it_runs(resource: str) -> None:
+    import asyncio
+
+    from stepstone.testing import Registry, run_execution
+
+    definition = single(task(Resource=resource))
+    assert errors(definition) == []
+    result = asyncio.run(run_execution(definition, {}, registry=Registry()))
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    base = resource.removesuffix(".sync")  # the cause names the resource without its pattern
+    assert result.cause == f"No integration is registered for the resource '{base}'."
+
+
+@pytest.mark.parametrize("name", ["total", "café", "Ωmega_2", "x" * 80])
+def test_variable_names_are_unicode_identifiers(name: str) -> None:
+    assert errors(single({"Type": "Pass", "Assign": {name: 1}, "End": True})) == []
+
+
+@pytest.mark.parametrize("name", ["9lives", "has space", "has-dash", "x" * 81, "states"])
+def test_invalid_variable_names(name: str) -> None:
+    assert errors(single({"Type": "Pass", "Assign": {name: 1}, "End": True})) == [
+        (S, f"/States/S/Assign/{name}")
+    ]
+
+
+def test_a_leading_underscore_is_accepted_with_a_warning() -> None:
+    definition = single({"Type": "Pass", "Assign": {"_hidden": 1}, "End": True})
+    assert errors(definition) == []
+    assert warnings(definition) == [("MAY_BE_REFUSED", "/States/S/Assign/_hidden")]
+
+
+@pytest.mark.parametrize("timestamp", ["2026-03-14T01:59Z", "2026-03-14T01:59:00+01:00:30"])
+def test_a_timestamp_aws_parses_but_does_not_document_is_accepted_with_a_warning(timestamp: str) -> None:
+    # AWS parses timestamps as Java's ISO_OFFSET_DATE_TIME: seconds optional, offsets to the second
+    definition = single({"Type": "Wait", "Timestamp": timestamp, "End": True})
+    assert errors(definition) == []
+    assert warnings(definition) == [("MAY_BE_REFUSED", "/States/S/Timestamp")]
+
+
+@pytest.mark.parametrize("timestamp", ["2026-03-14T01:59:00", "20260314T015900Z", "2026-03-14 01:59:00Z"])
+def test_a_timestamp_without_offset_or_in_basic_form_is_an_error(timestamp: str) -> None:
+    assert errors(single({"Type": "Wait", "Timestamp": timestamp, "End": True})) == [
+        (S, "/States/S/Timestamp")
+    ]

@@ -7,7 +7,7 @@ import pytest
 from stepstone.asl.diagnostics import Diagnostic, InvalidDefinitionError
 from stepstone.asl.validate import check, validate
 from tests.asl.definitions import VALID
-from tests.asl.helpers import PASS_END, errors, machine, messages, single
+from tests.asl.helpers import PASS_END, errors, machine, messages, single, warnings
 
 S = "SCHEMA_VALIDATION_FAILED"
 T = "MISSING_TRANSITION_TARGET"
@@ -183,3 +183,10 @@ def test_check_passes_warnings_through() -> None:
 def test_not_an_object_at_all() -> None:
     assert errors([1, 2]) == [(S, "")]
     assert errors(None) == [(S, "")]
+
+
+def test_a_state_name_with_a_control_character_is_accepted_with_a_warning() -> None:
+    # AWS documents a state name's length (1 to 80), not which characters it may hold
+    definition = machine(**{"Tab\there": PASS_END})
+    assert errors(definition) == []
+    assert warnings(definition) == [("MAY_BE_REFUSED", "/States/Tab\there")]

@@ -8,6 +8,7 @@ from typing import Any
 from stepstone.asl.validate.report import (
     JSONATA,
     JSONPATH,
+    MAY_BE_REFUSED,
     Report,
     at,
     is_int,
@@ -31,10 +32,13 @@ class Kind(Enum):
     PERCENTAGE = "a number between 0 and 100"
     OBJECT_OR_EXPRESSION = "an object or a JSONata expression"
     ARRAY_OR_EXPRESSION = "an array or a JSONata expression"
+    #: Parameters, ResultSelector, ItemSelector: AWS documents an object; any JSON value is accepted
+    #: with a warning, since deployed definitions use arrays there and AWS's refusal is not documented.
+    TEMPLATE = "a payload template (an object)"
 
 
 S, NS, B, OBJ, ARR, ANY = Kind.STRING, Kind.NULLABLE_STRING, Kind.BOOLEAN, Kind.OBJECT, Kind.ARRAY, Kind.ANY
-OBJ_OR_EXPR = Kind.OBJECT_OR_EXPRESSION
+OBJ_OR_EXPR, TPL = Kind.OBJECT_OR_EXPRESSION, Kind.TEMPLATE
 NAT, POS, PCT = Kind.NATURAL, Kind.POSITIVE, Kind.PERCENTAGE
 
 _COMMON: dict[str, Kind] = {"Type": S, "Comment": S, "QueryLanguage": S}
@@ -42,14 +46,14 @@ _IO: dict[str, Kind] = {"InputPath": NS, "OutputPath": NS, "Output": ANY, "Assig
 _NEXT: dict[str, Kind] = {"Next": S, "End": B}
 _RESULT: dict[str, Kind] = {
     "ResultPath": NS,
-    "Parameters": OBJ,
-    "ResultSelector": OBJ,
+    "Parameters": TPL,
+    "ResultSelector": TPL,
     "Retry": ARR,
     "Catch": ARR,
 }
 
 STATE_FIELDS: dict[str, dict[str, Kind]] = {
-    "Pass": {**_COMMON, **_IO, **_NEXT, "ResultPath": NS, "Parameters": OBJ, "Result": ANY},
+    "Pass": {**_COMMON, **_IO, **_NEXT, "ResultPath": NS, "Parameters": TPL, "Result": ANY},
     "Task": {
         **_COMMON, **_IO, **_NEXT, **_RESULT,
         "Resource": S, "Arguments": OBJ_OR_EXPR, "Credentials": OBJ,
@@ -63,7 +67,7 @@ STATE_FIELDS: dict[str, dict[str, Kind]] = {
     "Map": {
         **_COMMON, **_IO, **_NEXT, **_RESULT,
         "ItemProcessor": OBJ, "Iterator": OBJ, "ItemsPath": NS, "Items": Kind.ARRAY_OR_EXPRESSION,
-        "ItemSelector": OBJ, "ItemReader": OBJ, "ItemBatcher": OBJ, "ResultWriter": OBJ, "Label": S,
+        "ItemSelector": TPL, "ItemReader": OBJ, "ItemBatcher": OBJ, "ResultWriter": OBJ, "Label": S,
         "MaxConcurrency": NAT, "MaxConcurrencyPath": S,
         "ToleratedFailurePercentage": PCT, "ToleratedFailurePercentagePath": S,
         "ToleratedFailureCount": NAT, "ToleratedFailureCountPath": S,
@@ -129,7 +133,14 @@ def check_kind(value: Any, kind: Kind, language: str, where: str, name: str, rep
     """Report when `value` does not have the shape `kind`; JSONata states may use an expression instead."""
     if language == JSONATA and is_jsonata(value) and kind in (NAT, POS, PCT, Kind.ARRAY_OR_EXPRESSION, S):
         return
-    if not _has_kind(value, kind):
+    if kind is Kind.TEMPLATE:
+        if not isinstance(value, dict) and not (language == JSONATA and is_jsonata(value)):
+            report.warn(
+                MAY_BE_REFUSED,
+                f"The field '{name}' is documented as an object, not {type_name(value)}; AWS may refuse it",
+                where,
+            )
+    elif not _has_kind(value, kind):
         report.schema(f"The field '{name}' must be {kind.value}, not {type_name(value)}", where)
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from stepstone.asl.validate.report import JSONATA, JSONPATH, Report, at, is_jsonata
+from stepstone.asl.validate.report import JSONATA, JSONPATH, MAY_BE_REFUSED, Report, at, is_jsonata
 
-VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: AWS: a Unicode identifier (UAX #31: ID_Start, then ID_Continue) of at most 80 characters.
+MAX_VARIABLE_NAME = 80
 RESERVED = frozenset({"states"})
 _ERROR_OUTPUT = re.compile(r"\$states\s*\.\s*errorOutput\b")
 _RESULT = re.compile(r"\$states\s*\.\s*result\b")
@@ -73,10 +74,17 @@ def _check_assign(value: Any, language: str, where: str, report: Report) -> None
         name = key[:-2] if language == JSONPATH and key.endswith(".$") else key
         if name in RESERVED:
             report.schema(f"The variable name '{name}' is reserved", at(where, key))
-        elif not VARIABLE_NAME.match(name):
+        elif not name.isidentifier() or len(name) > MAX_VARIABLE_NAME:
             report.schema(
-                f"The variable name '{name}' is not valid: use letters, digits and '_', not starting "
-                "with a digit",
+                f"The variable name '{name}' is not valid: a letter, then letters, digits or '_', "
+                f"at most {MAX_VARIABLE_NAME} characters",
+                at(where, key),
+            )
+        elif name.startswith("_"):
+            # '_' is ID_Continue but not ID_Start: AWS's rule refuses it, but its docs do not say when
+            report.warn(
+                MAY_BE_REFUSED,
+                f"The variable name '{name}' starts with '_', which AWS's naming rule does not allow",
                 at(where, key),
             )
 

@@ -10,6 +10,9 @@ from stepstone.asl.diagnostics import SCHEMA_VALIDATION_FAILED, Diagnostic, Seve
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
 QUERY_LANGUAGES = (JSONPATH, JSONATA)
+#: stepstone's warning for what AWS's documentation does not allow but does not say it refuses:
+#: accepted (never stricter than AWS), and flagged so the author can check it.
+MAY_BE_REFUSED = "MAY_BE_REFUSED"
 
 
 @dataclass(slots=True)

@@ -7,10 +7,20 @@ from typing import Any
 from stepstone.asl.errors import ALL
 from stepstone.asl.validate import expressions
 from stepstone.asl.validate.fields import check_language_fields
-from stepstone.asl.validate.report import JSONATA, JSONPATH, Report, at, is_int, is_number, one_of, type_name
+from stepstone.asl.validate.report import (
+    JSONATA,
+    JSONPATH,
+    MAY_BE_REFUSED,
+    Report,
+    at,
+    is_int,
+    is_number,
+    one_of,
+    type_name,
+)
 
 MAX_INTEGER = 99_999_999
-MAX_DELAY_SECONDS = 31_622_400  # one year and a day: AWS's bound for MaxDelaySeconds
+MAX_DELAY_SECONDS = 31_622_400  # AWS: 0 < MaxDelaySeconds < 31622401 (a leap year and a day)
 JITTER_STRATEGIES = ("FULL", "NONE")
 _RETRIER_FIELDS = frozenset(
     {
@@ -40,7 +50,13 @@ def check_retry(retry: Any, where: str, report: Report) -> None:
         _check_error_equals(retrier, here, index == len(retry) - 1, "retrier", report)
         _check_bounded_int(retrier, "IntervalSeconds", 1, MAX_INTEGER, here, report)
         _check_bounded_int(retrier, "MaxAttempts", 0, MAX_INTEGER, here, report)
-        _check_bounded_int(retrier, "MaxDelaySeconds", 1, MAX_DELAY_SECONDS - 1, here, report)
+        _check_bounded_int(retrier, "MaxDelaySeconds", 1, MAX_DELAY_SECONDS + 1, here, report)
+        if retrier.get("MaxDelaySeconds") == MAX_DELAY_SECONDS + 1:
+            report.warn(
+                MAY_BE_REFUSED,
+                f"AWS documents MaxDelaySeconds below {MAX_DELAY_SECONDS + 1}",
+                at(here, "MaxDelaySeconds"),
+            )
         rate = retrier.get("BackoffRate", 2.0)
         if not is_number(rate) or rate < 1.0:
             report.schema("The field 'BackoffRate' must be a number >= 1.0", at(here, "BackoffRate"))

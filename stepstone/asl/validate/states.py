@@ -12,12 +12,16 @@ from stepstone.asl.validate import expressions
 from stepstone.asl.validate.choice import check_choices
 from stepstone.asl.validate.fields import check_fields
 from stepstone.asl.validate.jsonata import check_variables_and_jsonata
-from stepstone.asl.validate.report import JSONPATH, Report, at, is_int
+from stepstone.asl.validate.report import JSONPATH, MAY_BE_REFUSED, Report, at, is_int
 from stepstone.asl.validate.resources import check_resource
 from stepstone.asl.validate.retry_catch import check_catch, check_retry
 
-# RFC 3339, the form AWS requires of Wait `Timestamp` (and that `TimestampEquals` compares).
+# RFC 3339, the form AWS documents for Wait `Timestamp` (and that `TimestampEquals` compares).
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
+# Java's ISO_OFFSET_DATE_TIME, which AWS parses timestamps with: seconds optional, offsets to the second.
+_JAVA_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)$"
+)
 _WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
 _PATH_FIELDS = ("InputPath", "OutputPath")
 _REFERENCE_FIELDS = (
@@ -55,8 +59,13 @@ def check_state(state: dict[str, Any], kind: str, language: str, where: str, rep
     check_variables_and_jsonata(state, kind, language, where, report)
 
 
+#: AWS's TimeoutSeconds for a Task that sets none (and the largest value it accepts).
+DEFAULT_TASK_TIMEOUT = 99_999_999
+
+
 def _check_heartbeat(state: dict[str, Any], where: str, report: Report) -> None:
-    heartbeat, timeout = state.get("HeartbeatSeconds"), state.get("TimeoutSeconds", 60)
+    heartbeat = state.get("HeartbeatSeconds")
+    timeout = state.get("TimeoutSeconds", DEFAULT_TASK_TIMEOUT)
     if is_int(heartbeat) and is_int(timeout) and heartbeat >= timeout:
         report.schema(
             "The field 'HeartbeatSeconds' must be smaller than the field 'TimeoutSeconds'",
@@ -73,7 +82,10 @@ def _check_wait(state: dict[str, Any], language: str, where: str, report: Report
         )
     timestamp = state.get("Timestamp")
     if isinstance(timestamp, str) and language == JSONPATH and not TIMESTAMP.match(timestamp):
-        report.schema("The field 'Timestamp' must be an RFC 3339 timestamp", at(where, "Timestamp"))
+        if _JAVA_TIMESTAMP.match(timestamp):  # AWS runs it; whether it deploys it, its docs do not say
+            report.warn(MAY_BE_REFUSED, "AWS documents 'Timestamp' as RFC 3339", at(where, "Timestamp"))
+        else:
+            report.schema("The field 'Timestamp' must be an RFC 3339 timestamp", at(where, "Timestamp"))
 
 
 def _check_jsonpath_expressions(state: dict[str, Any], kind: str, where: str, report: Report) -> None:
@@ -87,7 +99,7 @@ def _check_jsonpath_expressions(state: dict[str, Any], kind: str, where: str, re
         if name in state:
             expressions.check_path_or_intrinsic(state[name], at(where, name), name, report)
     for name in _TEMPLATE_FIELDS:
-        if isinstance(state.get(name), dict):
+        if state.get(name) is not None:
             expressions.check_template(state[name], at(where, name), name, report)
     for name in ("Error", "Cause", "Timestamp"):
         if name in state:
