@@ -29,6 +29,7 @@ from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
+from stepstone.integrations.mock_services import MockedServices
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
     decode_event,
@@ -113,6 +114,8 @@ class Worker:
         #: With other nodes on the same store: look for work (and orphaned commands) at least this often.
         self.poll_seconds = poll_seconds
         self.transitions = 0
+        #: A mock file's test cases, answered in front of every integration (`serve --mock-config`).
+        self.mocks: MockedServices | None = None
 
     # driving ----------------------------------------------------------------------------------------
 
@@ -402,6 +405,10 @@ class Worker:
                 self.wake()
             return
         command, has_token = decode_invoke(row.command)
+        if self.mocks is not None and (mocked := await self.mocks.answer(row.execution_arn, command)):
+            await self.store.complete_outbox(row.id, encode_event(mocked))
+            self.wake()
+            return
         if has_token:
             command = _with_token(command, await self._waiting_token(row.execution_arn, command.task_id))
         if is_activity(command.resource):  # the queue keeps references; GetActivityTask resolves them
