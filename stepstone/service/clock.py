@@ -9,6 +9,7 @@ timestamps are the virtual clock's, so a one-year wait reads as one year in GetE
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -37,11 +38,22 @@ class ClockOperations(ServiceBase):
         return self.clock
 
     async def run_until_idle(self) -> None:
-        """Let the engine work until nothing is queued and no command is in flight."""
-        try:
-            await self.worker.run_until_idle()
-        except RuntimeError as exc:  # a runaway loop of zero-second timers, an engine bug retried
-            raise E.ValidationException(f"The engine did not become idle: {exc}") from None
+        """Let the engine work until nothing is queued and no command waits in the outbox.
+
+        The server's own worker loop runs meanwhile: a command it committed but has not sent yet is
+        in the outbox only, so the outbox is asked too, not just the inbox.
+        """
+        for _ in range(MAX_STEPS):
+            try:
+                await self.worker.run_until_idle()
+            except RuntimeError as exc:  # a runaway loop of zero-second timers, an engine bug retried
+                raise E.ValidationException(f"The engine did not become idle: {exc}") from None
+            if not await self.store.pending_outbox() and not await self.store.executions_with_work():
+                return
+            # a round of the worker loop that ran beside this one may have left its commands unsent
+            await self.worker.recover()
+            await asyncio.sleep(0.001)
+        raise E.ValidationException("The engine did not become idle")
 
     async def advance(self, seconds: float) -> dict[str, Any]:
         """Move the clock `seconds` forward, firing what falls due on the way, in order; at idle."""
