@@ -40,9 +40,13 @@ class ClockOperations(ServiceBase):
     async def run_until_idle(self) -> None:
         """Let the engine work until nothing is queued and no command waits in the outbox.
 
-        The server's own worker loop runs meanwhile: a command it committed but has not sent yet is
-        in the outbox only, so the outbox is asked too, not just the inbox.
+        The server's worker loop waits meanwhile (`Worker.held`); a command a round of it committed
+        but has not sent yet is in the outbox only, so the outbox is asked too, not just the inbox.
         """
+        async with self.worker.held():
+            await self._run_until_idle()
+
+    async def _run_until_idle(self) -> None:
         for _ in range(MAX_STEPS):
             try:
                 await self.worker.run_until_idle()
@@ -59,19 +63,20 @@ class ClockOperations(ServiceBase):
         """Move the clock `seconds` forward, firing what falls due on the way, in order; at idle."""
         clock = self._virtual_clock()
         target = clock.now() + timedelta(seconds=seconds)
-        await self.run_until_idle()
-        steps = 0
-        while steps < MAX_STEPS:
-            due = await self.store.next_timer_due()
-            if due is None or due > target:
-                break
-            clock.set(due)
-            await self.run_until_idle()
-            steps += 1
-        else:
-            raise E.ValidationException(f"Timers kept falling due: stopped after {MAX_STEPS} steps")
-        clock.set(target)
-        await self.run_until_idle()
+        async with self.worker.held():
+            await self._run_until_idle()
+            steps = 0
+            while steps < MAX_STEPS:
+                due = await self.store.next_timer_due()
+                if due is None or due > target:
+                    break
+                clock.set(due)
+                await self._run_until_idle()
+                steps += 1
+            else:
+                raise E.ValidationException(f"Timers kept falling due: stopped after {MAX_STEPS} steps")
+            clock.set(target)
+            await self._run_until_idle()
         return {"now": clock.now(), "steps": steps}
 
     async def advance_clock(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,9 @@ Fixtures, each per test (a fresh database every time):
     stepstone              `Stepstone` helpers: start on a test case, waiting(), succeed(), fail(),
                            advance("1d"), wait_idle(), path(), assert_path()
 
-Override `stepstone_mock_config` (a path to a Step Functions Local mock file) or `stepstone_functions`
-(Python files of Lambda handlers) in a conftest.py or a test module to configure the server:
+Override `stepstone_mock_config` (a path to a Step Functions Local mock file), `stepstone_functions`
+(Python files of Lambda handlers) or `stepstone_database` ("memory", the default, or "sqlite") in a
+conftest.py or a test module to configure the server:
 
     @pytest.fixture
     def stepstone_mock_config():
@@ -40,16 +41,23 @@ def stepstone_functions() -> Sequence[Path]:
 
 
 @pytest.fixture
+def stepstone_database() -> str:
+    """Where the test server keeps its data: "memory" (fastest) or "sqlite" (a fresh file per test)."""
+    return "memory"
+
+
+@pytest.fixture
 def stepstone_server(
     tmp_path_factory: pytest.TempPathFactory,
+    stepstone_database: str,
     stepstone_mock_config: Path | None,
     stepstone_functions: Sequence[Path],
 ) -> Iterator[TestServer]:
-    """A stepstone server on a fresh SQLite file with a virtual clock, for this test."""
-    folder = tmp_path_factory.mktemp("stepstone")
-    with TestServer(
-        folder / "stepstone.db", mock_config=stepstone_mock_config, functions=stepstone_functions
-    ) as server:
+    """A stepstone server on a fresh database with a virtual clock, for this test."""
+    if stepstone_database not in ("memory", "sqlite"):
+        raise pytest.UsageError(f"stepstone_database is 'memory' or 'sqlite', not {stepstone_database!r}")
+    db = None if stepstone_database == "memory" else tmp_path_factory.mktemp("stepstone") / "stepstone.db"
+    with TestServer(db, mock_config=stepstone_mock_config, functions=stepstone_functions) as server:
         yield server
 
 

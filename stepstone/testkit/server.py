@@ -1,5 +1,6 @@
-"""A real stepstone server inside the test process: its own thread and event loop, a fresh SQLite
-file, a virtual clock, real HTTP on a free loopback port. Tests talk to it with boto3 like to AWS.
+"""A real stepstone server inside the test process: its own thread and event loop, a fresh database
+(a SQLite file, or the in-memory store when no file is named), a virtual clock, real HTTP on a free
+loopback port. Tests talk to it with boto3 like to AWS.
 
     with TestServer(tmp_path / "stepstone.db") as server:
         sfn = server.client()
@@ -38,21 +39,24 @@ def free_port() -> int:
 
 
 class TestServer:
-    """`stepstone serve --clock virtual` in a background thread, for one test (or one module)."""
+    """`stepstone serve --clock virtual` in a background thread, for one test (or one module).
+
+    `db` None is the in-memory store: the fastest (no thread hop per store call), gone with the server.
+    """
 
     __test__ = False  # not a test class, whatever pytest thinks of the name
 
     def __init__(
         self,
-        db: Path,
+        db: Path | None = None,
         *,
         mock_config: Path | None = None,
         functions: Sequence[Path] = (),
         clock: str = "virtual",
     ) -> None:
         self.config = Config(
-            host="127.0.0.1", port=free_port(), db=db, data_dir=db.parent, clock=clock,
-            mock_config=mock_config, functions=tuple(functions),
+            host="127.0.0.1", port=free_port(), db=db, data_dir=None if db is None else db.parent,
+            clock=clock, mock_config=mock_config, functions=tuple(functions),
         )  # fmt: skip
         self.endpoint = f"http://127.0.0.1:{self.config.port}"
         self._loop: asyncio.AbstractEventLoop | None = None
