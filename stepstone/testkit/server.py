@@ -99,12 +99,15 @@ class TestServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def client(self, **kwargs: Any) -> Any:
-        """A boto3 Step Functions client pointed at this server."""
+        """A boto3 Step Functions client pointed at this server (keyword arguments override)."""
         import boto3
+        from botocore.config import Config as BotoConfig
 
         settings: dict[str, Any] = {
             "region_name": self.config.region, "endpoint_url": self.endpoint,
             "aws_access_key_id": "test", "aws_secret_access_key": "test",
+            # StartSyncExecution would go to sync-127.0.0.1 otherwise (AWS's host prefix)
+            "config": BotoConfig(inject_host_prefix=False),
         }  # fmt: skip
         return boto3.client("stepfunctions", **{**settings, **kwargs})
 
