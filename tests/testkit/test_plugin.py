@@ -108,3 +108,25 @@ def test_second(sfn):
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     assert json.dumps(result.outlines)  # the run printed something parseable (no crash in teardown)
+
+
+def test_the_readme_example_runs_on_a_real_mock_file(pytester: pytest.Pytester) -> None:
+    """The README's plugin example, as written, against the corpus's LambdaSQSIntegration sample."""
+    from tests.testkit.corpus import corpus_dir, deployable
+
+    corpus = corpus_dir()
+    if corpus is None:
+        pytest.skip("the shared corpus is not on this machine")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Testing a workflow", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    pytester.makepyfile(test_readme="import pytest\nfrom pathlib import Path\n\n" + code)
+    sample = "serverless-test-samples__python-test-samples__step-functions-local-mock__statemachine__"
+    (pytester.path / "MockConfigFile.json").write_text(
+        (corpus / "mocks" / f"{sample}test__MockConfigFile.json").read_text()
+    )
+    (pytester.path / "statemachine.asl.json").write_text(
+        deployable(corpus / "defs" / f"{sample}local_testing.asl.json")
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
