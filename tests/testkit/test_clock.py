@@ -30,6 +30,8 @@ WAIT_THEN_RETRY = {
 }  # fmt: skip
 
 #: A one-year approval: a reminder every 24 hours until someone answers, never longer than a year.
+ACTIVITY = "arn:aws:states:us-east-1:123456789012:activity:work"
+
 YEARLY_APPROVAL = {
     "StartAt": "Setup",
     "TimeoutSeconds": 366 * 86400,
@@ -174,3 +176,20 @@ def test_with_access_keys_only_a_key_that_allows_it_moves_the_clock(
     client: Any = signed_client(stepstone_server, (wide.key_id, wide_secret))
     with pytest.raises(client.exceptions.ClientError, match="AccessDenied"):
         client.list_state_machines()
+
+
+def test_a_heartbeat_that_stops_times_the_task_out(stepstone: Stepstone) -> None:
+    arn = stepstone.create("beats", {
+        "StartAt": "Work",
+        "States": {"Work": {
+            "Type": "Task", "Resource": ACTIVITY, "HeartbeatSeconds": 60, "TimeoutSeconds": 3600, "End": True,
+        }},
+    })  # fmt: skip
+    run = stepstone.start(arn, {})
+    [task] = stepstone.waiting(run, "Work")
+    stepstone.advance("59s")
+    stepstone.client.send_task_heartbeat(taskToken=task.token)  # alive: the next beat is due at 1m59s
+    stepstone.advance("59s")
+    assert stepstone.status(run) == "RUNNING"
+    stepstone.advance("1m")
+    assert stepstone.describe(run)["error"] == "States.HeartbeatTimeout"
