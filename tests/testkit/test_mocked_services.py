@@ -218,3 +218,14 @@ def test_run_answers_from_a_test_case(tmp_path: Path, stepstone_mock_config: Pat
         == 2
     )
     assert "several state machines" in capsys.readouterr().err
+
+
+def test_a_nested_execution_may_start_on_a_test_case_of_its_own(stepstone: Stepstone) -> None:
+    stepstone.create("quick", QUICK)
+    parent = stepstone.create("parent", {"StartAt": "Child", "States": {"Child": task(
+        "Child", "arn:aws:states:::states:startExecution.sync:2", None,
+        Parameters={"StateMachineArn": f"{QUICK_ARN}#Fast"}, OutputPath="$.Output",
+    )}})  # fmt: skip
+    run = stepstone.start(parent, {})
+    assert stepstone.wait_until_done(run) == "SUCCEEDED", stepstone.describe(run)
+    assert stepstone.output(run) == {"Payload": {"charged": 1}}  # the child's mocked Charge
