@@ -31,32 +31,40 @@ WAIT_THEN_RETRY = {
 
 #: A one-year approval: a reminder every 24 hours until someone answers, never longer than a year.
 ACTIVITY = "arn:aws:states:us-east-1:123456789012:activity:work"
+APPROVALS = "arn:aws:states:us-east-1:123456789012:activity:approvals"
 
 YEARLY_APPROVAL = {
     "StartAt": "Setup",
     "TimeoutSeconds": 366 * 86400,
     "States": {
         "Setup": {"Type": "Pass", "Result": 0, "ResultPath": "$.reminders", "Next": "Ask"},
-        "Ask": {
-            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-            "TimeoutSeconds": 86400,
-            "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:remind",
-                           "Payload": {"token.$": "$$.Task.Token"}},
+        "Ask": {  # the approver's app takes the request with GetActivityTask and answers with the token
+            "Type": "Task", "Resource": APPROVALS, "TimeoutSeconds": 86400,
             "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": None, "Next": "Remind"}],
             "ResultPath": "$.answer", "Next": "Approved",
         },
-        "Remind": {"Type": "Pass", "Parameters": {"reminders.$": "States.MathAdd($.reminders, 1)"},
-                   "Next": "Ask"},
+        "Remind": {  # e-mails the approver again: answered by the mock file in the test
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "ResultPath": None,
+            "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:remind",
+                           "Payload": {"reminders.$": "$.reminders"}},
+            "Next": "Count",
+        },
+        "Count": {"Type": "Pass", "Parameters": {"reminders.$": "States.MathAdd($.reminders, 1)"},
+                  "Next": "Ask"},
         "Approved": {"Type": "Succeed"},
     },
 }  # fmt: skip
+YEARLY_MOCKS = {
+    "StateMachines": {"yearly": {"TestCases": {"Year": {"Remind": "Sent"}}}},
+    "MockedResponses": {"Sent": {"0": {"Return": {"StatusCode": 200, "Payload": {"sent": True}}}}},
+}
 
 
 @pytest.fixture
-def stepstone_functions(tmp_path: Path) -> list[Path]:
-    handlers = tmp_path / "handlers.py"
-    handlers.write_text("def remind(event, context):\n    return {'sent': True}\n")
-    return [handlers]
+def stepstone_mock_config(tmp_path: Path) -> Path:
+    path = tmp_path / "MockConfigFile.json"
+    path.write_text(json.dumps(YEARLY_MOCKS))
+    return path
 
 
 def test_durations_parse_like_the_cli_promises() -> None:
@@ -96,7 +104,7 @@ def stepstone_database(request: pytest.FixtureRequest) -> str:
 
 
 #: Wall-time budgets of the one-year test; SQLite pays a thread hop per store call (about ten a day here).
-BUDGET = {"memory": 1.0, "sqlite": 8.0}
+BUDGET = {"memory": 1.0, "sqlite": 20.0}
 
 
 def test_a_one_year_approval_with_daily_reminders_takes_under_a_second(
@@ -104,20 +112,20 @@ def test_a_one_year_approval_with_daily_reminders_takes_under_a_second(
 ) -> None:
     arn = stepstone.create("yearly", YEARLY_APPROVAL)
     began = time.monotonic()
-    run = stepstone.start(arn, {})
-    stepstone.advance("364d")
-    assert stepstone.status(run) == "RUNNING"
-    assert stepstone.path(run).count("Remind") == 364
+    run = stepstone.start(arn, {}, test_case="Year")
+    stepstone.advance("364d")  # 364 timeouts, reminders and new requests, each at its own time
     stepstone.succeed(run, {"approved": True}, state="Ask")
     elapsed = time.monotonic() - began
     assert stepstone.status(run) == "SUCCEEDED"
     assert stepstone.output(run) == {"reminders": 364, "answer": {"approved": True}}
+    assert stepstone.path(run).count("Remind") == 364
+    print(f"one year on {stepstone_database}: {elapsed:.3f} s")
     assert elapsed < BUDGET[stepstone_database], f"{elapsed:.2f} s of wall time"
 
 
 def test_the_execution_timeout_fires_when_the_year_is_up(stepstone: Stepstone) -> None:
     arn = stepstone.create("yearly", YEARLY_APPROVAL)
-    run = stepstone.start(arn, {})
+    run = stepstone.start(arn, {}, test_case="Year")
     stepstone.advance("366d")
     assert stepstone.status(run) == "TIMED_OUT"
 
