@@ -13,7 +13,7 @@ import pytest
 from stepstone.cli.main import main
 from stepstone.runtime.clock import parse_duration
 from stepstone.testkit import Stepstone, TestServer
-from tests.testkit.conftest import call_stepstone, signed_client
+from tests.testkit.calls import call_stepstone, signed_client
 
 WAIT_THEN_RETRY = {
     "StartAt": "Sleep",
