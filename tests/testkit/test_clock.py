@@ -55,8 +55,14 @@ YEARLY_APPROVAL = {
     },
 }  # fmt: skip
 YEARLY_MOCKS = {
-    "StateMachines": {"yearly": {"TestCases": {"Year": {"Remind": "Sent"}}}},
-    "MockedResponses": {"Sent": {"0": {"Return": {"StatusCode": 200, "Payload": {"sent": True}}}}},
+    "StateMachines": {
+        "yearly": {"TestCases": {"Year": {"Remind": "Sent"}}},
+        "waits": {"TestCases": {"Down": {"Flaky": "Down"}}},
+    },
+    "MockedResponses": {
+        "Sent": {"0": {"Return": {"StatusCode": 200, "Payload": {"sent": True}}}},
+        "Down": {"0": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "down"}}},
+    },
 }
 
 
@@ -81,7 +87,7 @@ def test_durations_parse_like_the_cli_promises() -> None:
 def test_an_advance_fires_the_wait_and_each_retry_in_order_and_history_follows(stepstone: Stepstone) -> None:
     arn = stepstone.create("waits", WAIT_THEN_RETRY)
     start = stepstone.now()
-    run = stepstone.start(arn, {})
+    run = stepstone.start(arn, {}, test_case="Down")
     assert stepstone.status(run) == "RUNNING"
     stepstone.advance("59m")
     assert stepstone.path(run) == ["Sleep"]  # the Wait is not due yet
@@ -147,7 +153,7 @@ def test_advance_clock_over_the_api(stepstone_server: TestServer, stepstone: Ste
 def test_the_cli_advances_a_running_server(stepstone_server: TestServer, stepstone: Stepstone,
                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     arn = stepstone.create("waits", WAIT_THEN_RETRY)
-    run = stepstone.start(arn, {})
+    run = stepstone.start(arn, {}, test_case="Down")
     assert main(["clock", "advance", "1h", "--endpoint", stepstone_server.endpoint]) == 0
     assert "now" in json.loads(capsys.readouterr().out)
     assert stepstone.path(run) == ["Sleep", "Flaky"]
