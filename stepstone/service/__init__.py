@@ -14,6 +14,7 @@ from __future__ import annotations
 from stepstone.service.activities import ActivityOperations
 from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
+from stepstone.service.clock import ClockOperations
 from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
 from stepstone.service.keys import KeyOperations
@@ -37,5 +38,6 @@ class Service(
     TaskViews,
     KeyOperations,
     StateTestOperations,
+    ClockOperations,
 ):
     """Every operation of the API over one store and one runtime worker."""
