@@ -77,7 +77,7 @@ class SelectorParser(Scanner):
             elif ch == "*" and out and self.text[self.pos - 1] == "]":
                 self.pos += 1
                 out.append(Wildcard())
-            elif self.mode == "path" and out and self.text[self.pos - 1] == "]":
+            elif self.mode == "path" and out and self.text[self.pos - 1] in "]*":
                 out.append(Child((self.dot_name(),)))  # Jayway reads `$['a']b` as `$['a'].b`
             else:
                 break

@@ -7,6 +7,7 @@ missing name or an index out of range selects nothing). `str()` is the canonical
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, TypeAlias
 
@@ -154,19 +155,24 @@ class Descendant:
 
     def select(self, node: JSON, root: JSON, out: list[JSON]) -> None:
         selector = self.selector
-        if isinstance(selector, Filter):
-            # Jayway's scan tests the filter on each node itself, so an array's elements are
-            # picked when the walk reaches them, not twice.
-            if isinstance(node, dict) and selector.expr.holds(node, root):
-                out.append(node)
-        else:
-            selector.select(node, root, out)
-        if isinstance(node, dict):
-            for child in node.values():
-                self.select(child, root, out)
-        elif isinstance(node, list):
-            for child in node:
-                self.select(child, root, out)
+        for each in walk(node):
+            if not isinstance(selector, Filter):
+                selector.select(each, root, out)
+            # Jayway's scan tests a filter on each node itself, so an array's elements are picked
+            # when the walk reaches them, not twice.
+            elif isinstance(each, dict) and selector.expr.holds(each, root):
+                out.append(each)
+
+
+def walk(node: JSON) -> Iterator[JSON]:
+    """The node and every node beneath it, in document order (what `..` visits)."""
+    yield node
+    if isinstance(node, dict):
+        for child in node.values():
+            yield from walk(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from walk(child)
 
 
 Selector: TypeAlias = Child | Index | FromEnd | Wildcard | Slice | Filter | Descendant
@@ -187,6 +193,10 @@ def is_definite(selectors: tuple[Selector, ...]) -> bool:
     return True
 
 
+def _merges(selector: Selector) -> bool:
+    return isinstance(selector, Child) and len(selector.names) > 1
+
+
 def select_all(selectors: tuple[Selector, ...], top: JSON, root: JSON) -> list[JSON]:
     """Every node the selectors pick from `top`, in document order (the indefinite evaluation)."""
     nodes = [top]
@@ -195,6 +205,13 @@ def select_all(selectors: tuple[Selector, ...], top: JSON, root: JSON) -> list[J
         out: list[JSON] = []
         if i == last and isinstance(selector, Child) and len(selector.names) > 1:
             out = [selector.merge(node) for node in nodes if isinstance(node, dict)]
+        elif i == last and isinstance(selector, Descendant) and _merges(selector.selector):
+            # `..['a','b']` last: one merged object per node that has every name, as Jayway scans
+            names = selector.selector.names  # type: ignore[union-attr]
+            found = (
+                n for node in nodes for n in walk(node) if isinstance(n, dict) and all(k in n for k in names)
+            )
+            out = [selector.selector.merge(n) for n in found]  # type: ignore[union-attr]
         else:
             for node in nodes:
                 selector.select(node, root, out)
