@@ -94,6 +94,10 @@ class Config:
     invalid_token_limit: int = 10  # invalid task tokens per caller per 5 minutes before throttling
     approvals: ApprovalSettings | None = None  # None: from STEPSTONE_SMTP_* and friends (`approval_settings`)
     extra: dict[str, str] = field(default_factory=dict)
+    retention_seconds: float | None = (
+        90 * 86400.0
+    )  # closed executions kept this long (AWS: 90 days); None: all
+    shutdown_seconds: float = 15.0  # SIGTERM: how long in-flight requests and the worker's round may take
 
     @property
     def key_dir(self) -> Path | None:

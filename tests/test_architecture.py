@@ -1,7 +1,8 @@
 """The architecture's rules, checked on the source: import direction and the purity of the core.
 
 Imports point downward only: edges (api, web, cli) -> service -> runtime -> integrations -> store
--> engine -> asl. `asl` and `engine` do no I/O, read no clock and draw no randomness.
+-> engine -> asl; `errors` and `metrics` are leaves any layer above the core may use. `asl` and
+`engine` do no I/O, read no clock and draw no randomness.
 """
 
 from __future__ import annotations
@@ -18,13 +19,24 @@ PACKAGE = Path(__file__).resolve().parent.parent / "stepstone"
 ALLOWED: dict[str, set[str]] = {
     "asl": {"asl"},
     "engine": {"engine", "asl"},
-    "store": {"store", "engine", "asl", "errors"},
-    "integrations": {"integrations", "store", "engine", "asl", "errors"},
-    "runtime": {"runtime", "integrations", "store", "engine", "asl", "errors"},
-    "service": {"service", "runtime", "integrations", "store", "engine", "asl", "errors", "config"},
-    "api": {"api", "service", "errors", "asl", "engine"},
-    "web": {"web", "service", "errors", "asl", "engine"},
+    "store": {"store", "engine", "asl", "errors", "metrics"},
+    "integrations": {"integrations", "store", "engine", "asl", "errors", "metrics"},
+    "runtime": {"runtime", "integrations", "store", "engine", "asl", "errors", "metrics"},
+    "service": {
+        "service",
+        "runtime",
+        "integrations",
+        "store",
+        "engine",
+        "asl",
+        "errors",
+        "config",
+        "metrics",
+    },
+    "api": {"api", "service", "errors", "asl", "engine", "metrics"},
+    "web": {"web", "service", "errors", "asl", "engine", "metrics"},
     "errors": {"errors"},
+    "metrics": {"metrics"},  # a leaf like errors: every layer records into it
     "config": {"config", "errors"},
 }
 

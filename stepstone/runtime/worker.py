@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,18 @@ from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
+from stepstone.metrics import (
+    DISPATCH_FAILURES,
+    DISPATCHED,
+    ENGINE_ERRORS,
+    EXECUTIONS_CLOSED,
+    EXECUTIONS_STARTED,
+    STATE_TRANSITIONS,
+    TIMER_LATENESS,
+    WORKER_ROUND,
+    resource_kind,
+    state_machine_name,
+)
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
     decode_event,
@@ -113,6 +126,11 @@ class Worker:
         #: With other nodes on the same store: look for work (and orphaned commands) at least this often.
         self.poll_seconds = poll_seconds
         self.transitions = 0
+        #: For readiness (monotonic seconds): when the loop last finished a round, and when the round in
+        #: flight began (None while it sleeps); `running` while `run_forever` runs.
+        self.last_round: float | None = None
+        self.round_started: float | None = None
+        self.running = False
 
     # driving ----------------------------------------------------------------------------------------
 
@@ -177,11 +195,19 @@ class Worker:
 
     async def run_forever(self) -> None:
         """Until `stop()`: work, then sleep until the next timer is due or someone wakes us."""
+        self.running = True
+        try:
+            await self._run_forever()
+        finally:
+            self.running = False
+
+    async def _run_forever(self) -> None:
         await self.recover()
         loop = asyncio.get_running_loop()
         next_sweep = loop.time() + (self.poll_seconds or 0.0)
         while not self._stopped:
             self._wake.clear()
+            started = self.round_started = time.monotonic()
             try:
                 await self.run_once()
                 if self.poll_seconds is not None and loop.time() >= next_sweep:
@@ -190,6 +216,9 @@ class Worker:
             except Exception:  # a store hiccup must not kill the worker; the work stays queued
                 log.exception("worker round failed")
                 await asyncio.sleep(1)
+            self.round_started, self.last_round = None, time.monotonic()
+            if self._worked:
+                WORKER_ROUND.observe(self.last_round - started)
             if self._worked:
                 continue  # look again at once: the next claim tells whether more is queued
             due = await self.store.next_timer_due()
@@ -249,6 +278,7 @@ class Worker:
         before = ExecutionState.from_json(json.loads(row.state)) if row.state else None
         # decide mutates `before`: keep what was open (task id -> resource) for the transition
         open_before = {t: task.resource for t, task in before.open_tasks.items()} if before else {}
+        timer = before.timers.get(event.timer_id) if before and isinstance(event, TimerFired) else None
         try:
             program = await self._program(row)
             decision = decide(
@@ -260,7 +290,11 @@ class Worker:
                 mint_token=token_reference,  # stored data names the task; the secret is minted on dispatch
             )
         except Exception:  # an engine bug: keep the event, try again later; the execution is not failed
-            log.exception("decide failed for %s (event %s); retrying later", arn, type(event).__name__)
+            log.exception(
+                "decide failed for %s (event %s); retrying later", arn, type(event).__name__,
+                extra={"execution_arn": arn},
+            )  # fmt: skip
+            ENGINE_ERRORS.inc()
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
             return 0
         self._retry_at.pop(arn, None)
@@ -271,13 +305,17 @@ class Worker:
             log.debug("transition of %s lost its guard; the next round re-reads it", arn)
             return 0
         self.transitions += 1
-        log.debug(
-            "transition %s %s -> %s (+%d events)",
-            arn,
-            type(event).__name__,
-            transition.status,
-            len(transition.history),
-        )
+        STATE_TRANSITIONS.inc()
+        if before is None or (transition.status in TERMINAL and row.status not in TERMINAL):
+            self._count_execution(row, before is None, transition.status)
+        if timer is not None:
+            TIMER_LATENESS.labels(timer.kind).observe(max(0.0, (now - timer.due).total_seconds()))
+        if log.isEnabledFor(logging.DEBUG):
+            where = {"execution_arn": arn, "state_name": _state_name(decision.state)}
+            log.debug(
+                "transition %s %s -> %s (+%d events)", arn, type(event).__name__, transition.status,
+                len(transition.history), extra=where,
+            )  # fmt: skip
         if transition.outbox:
             self._outbox_written = True
         if transition.arm_timers:
@@ -285,6 +323,14 @@ class Worker:
         if transition.status in TERMINAL:
             self.signals.notify(f"execution:{arn}")
         return 1
+
+    @staticmethod
+    def _count_execution(row: ExecutionRow, started: bool, status: str) -> None:
+        name = state_machine_name(row.state_machine_arn)
+        if started:
+            EXECUTIONS_STARTED.inc((name,))
+        if status in TERMINAL:
+            EXECUTIONS_CLOSED.inc((name, status))
 
     def _transition(
         self,
@@ -396,6 +442,21 @@ class Worker:
         return self.keys.mint(arn, task_id)
 
     async def _dispatch(self, row: OutboxRow) -> None:
+        """Carry out one command; one that raises stays in the outbox and is tried again later."""
+        try:
+            await self._carry_out(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            kind = _command_kind(row.command)
+            DISPATCH_FAILURES.inc((kind,))
+            log.exception(
+                "dispatch of a %s command failed; it stays queued",
+                kind,
+                extra={"execution_arn": row.execution_arn},
+            )
+
+    async def _carry_out(self, row: OutboxRow) -> None:
         followup = decode_followup(row.command)
         if followup is not None:
             if await carry_out(self.store, self.registry, row, followup):
@@ -409,6 +470,7 @@ class Worker:
                 0, command.resource, row.execution_arn, command.task_id, dumps(command.payload)
             )
             await self.store.complete_outbox(row.id, None, queued)
+            DISPATCHED.inc(("activity", "queued"))
             self.signals.notify(command.resource)
             return
         if command.token is not None:
@@ -420,7 +482,24 @@ class Worker:
         result = await dispatch(self.registry, request_from_command(command, row.execution_arn))
         # a waiting task's submission answer (TaskSubmitted) is an event too: it takes the inbox's order
         await self.store.complete_outbox(row.id, encode_event(task_event(command.task_id, result)))
+        outcome = "failed" if result.failed else "pending" if result.pending else "succeeded"
+        DISPATCHED.inc((resource_kind(command.resource), outcome))
         self.wake()
+
+
+def _state_name(state: ExecutionState) -> str | None:
+    """The state the execution's root frame is in (a Map or Parallel state while branches run)."""
+    return next((frame.state for frame in state.frames.values() if frame.parent is None), None)
+
+
+def _command_kind(command: str) -> str:
+    """The resource kind a queued command calls, for a bounded label (follow-ups are "followup")."""
+    try:
+        if decode_followup(command) is not None:
+            return "followup"
+        return resource_kind(decode_invoke(command)[0].resource)
+    except Exception:  # an undecodable command is itself the failure being counted
+        return "other"
 
 
 def _with_token(command: InvokeTask, token: str) -> InvokeTask:
