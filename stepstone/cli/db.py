@@ -113,10 +113,12 @@ def run_backup(args: argparse.Namespace) -> int:
         return _error(f"no SQLite database at {source}")
     if target.exists():
         return _error(f"{target} exists; name a new file")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(source, timeout=30)
     dst = sqlite3.connect(target)
     try:
-        src.backup(dst, pages=1024)  # in steps, so the server's writer is never held for long
+        # one step under one read transaction: a snapshot as of its start; in WAL mode the server's
+        # writer goes on committing meanwhile (a stepwise copy would restart at each of its commits)
+        src.backup(dst)
     finally:
         dst.close()
         src.close()

@@ -47,10 +47,10 @@ DELETE FROM executions WHERE arn IN (SELECT arn FROM doomed) RETURNING arn;
 
 -- name: release_leases
 -- At shutdown: this node's executions and commands are anybody's at once, and every node is told.
-WITH executions AS (
+WITH freed_executions AS (
     UPDATE executions SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = %(owner)s RETURNING 1
-), commands AS (
+), freed_commands AS (
     UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = %(owner)s RETURNING 1
 )
-SELECT (SELECT count(*) FROM executions) AS executions, (SELECT count(*) FROM commands) AS commands,
+SELECT (SELECT count(*) FROM freed_executions) AS executions, (SELECT count(*) FROM freed_commands) AS commands,
     pg_notify('stepstone', %(wake)s) AS notified;
