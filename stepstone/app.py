@@ -238,7 +238,10 @@ async def serve(config: Config) -> None:
         allowed, notice = binding_notice(
             config.host, config.port, has_keys=has_keys, insecure=config.insecure_no_auth
         )
-        print(notice, file=sys.stderr, flush=True)
+        if server.config.log_format == "json":  # every line of stderr a JSON object
+            log.warning("%s", notice)
+        else:
+            print(notice, file=sys.stderr, flush=True)
         if not allowed:
             raise SystemExit(2)
         uv = GracefulServer(

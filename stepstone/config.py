@@ -98,6 +98,7 @@ class Config:
         90 * 86400.0
     )  # closed executions kept this long (AWS: 90 days); None: all
     shutdown_seconds: float = 15.0  # SIGTERM: how long in-flight requests and the worker's round may take
+    log_format: str = "text"  # or "json": one JSON object per line on stderr
 
     @property
     def key_dir(self) -> Path | None:

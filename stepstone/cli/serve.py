@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     keep: timedelta | None = args.retention  # argparse applies the type to the default too
     config = dataclasses.replace(
         config, retention_seconds=None if keep is None else keep.total_seconds(),
-        shutdown_seconds=args.shutdown_seconds,
+        shutdown_seconds=args.shutdown_seconds, log_format=args.log_format,
     )  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
