@@ -75,6 +75,8 @@ ENGINE_BUG_RETRY = timedelta(seconds=5)
 ROUND_LIMIT = 1000
 #: How long a wake-up from another node waits for more of them before the worker looks (seconds).
 PEER_WAKE_DEBOUNCE = 0.002
+#: State machine ARN -> the name the execution counters are labelled with.
+_MACHINE_NAMES: dict[str, str] = {}
 
 
 def encode_timer(timer_id: str) -> str:
@@ -326,7 +328,9 @@ class Worker:
 
     @staticmethod
     def _count_execution(row: ExecutionRow, started: bool, status: str) -> None:
-        name = state_machine_name(row.state_machine_arn)
+        name = _MACHINE_NAMES.get(row.state_machine_arn)
+        if name is None:  # one entry per state machine: the label's own bound
+            name = _MACHINE_NAMES[row.state_machine_arn] = state_machine_name(row.state_machine_arn)
         if started:
             EXECUTIONS_STARTED.inc((name,))
         if status in TERMINAL:

@@ -259,8 +259,9 @@ class Store(ApprovalStore, SecurityStore, Protocol):
         """The levels the gauges report, read from the database (the same on every node)."""
         ...
 
-    async def schema_version(self) -> tuple[int, int]:
-        """(applied, known): the newest migration the database has, and the newest this code ships."""
+    async def schema_status(self) -> tuple[list[int], int]:
+        """(missing, newest): the migrations this code ships that the database lacks, and the newest
+        migration the database has (newer than this code's after a newer node migrated it)."""
         ...
 
     async def prune_closed(self, before: datetime, limit: int) -> int:

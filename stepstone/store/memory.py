@@ -345,8 +345,8 @@ class MemoryStore:
             min(self.timers.values(), default=None),
         )  # fmt: skip
 
-    async def schema_version(self) -> tuple[int, int]:
-        return 0, 0  # nothing is kept, so nothing migrates
+    async def schema_status(self) -> tuple[list[int], int]:
+        return [], 0  # nothing is kept, so nothing migrates
 
     async def prune_closed(self, before: datetime, limit: int) -> int:
         busy = {r.execution_arn for r in self.inbox.values()} | {

@@ -23,11 +23,11 @@ _CHILDREN = (
 )  # fmt: skip
 
 
-def known_schema_version() -> int:
-    """The newest migration this code ships."""
+def known_migrations() -> set[int]:
+    """The migrations this code ships."""
     from stepstone.store.sqlite import migrations  # the migrations live with the store
 
-    return max(version for version, _ in migrations())
+    return {version for version, _ in migrations()}
 
 
 class SqliteOps:
@@ -50,11 +50,12 @@ class SqliteOps:
 
         return await self._read(read)
 
-    async def schema_version(self) -> tuple[int, int]:
-        def read(c: sqlite3.Connection) -> int:
-            return int(c.execute(OPS["ops_schema_version"]).fetchone()["version"])
+    async def schema_status(self) -> tuple[list[int], int]:
+        def read(c: sqlite3.Connection) -> set[int]:
+            return {int(r["version"]) for r in c.execute(OPS["ops_schema_versions"])}
 
-        return await self._read(read), known_schema_version()
+        applied = await self._read(read)
+        return sorted(known_migrations() - applied), max(applied, default=0)
 
     async def prune_closed(self, before: datetime, limit: int) -> int:
         def tx(c: sqlite3.Connection) -> int:

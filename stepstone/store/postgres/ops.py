@@ -39,9 +39,10 @@ class PostgresOps:
             r["timers_due"], r["next_timer"],
         )  # fmt: skip
 
-    async def schema_version(self) -> tuple[int, int]:
-        (r,) = await self._ops("ops_schema_version")
-        return int(r["version"]), max(version for version, _, _ in migrations())
+    async def schema_status(self) -> tuple[list[int], int]:
+        applied = {int(r["version"]) for r in await self._ops("ops_schema_versions")}
+        known = {version for version, _, _ in migrations()}
+        return sorted(known - applied), max(applied, default=0)
 
     async def prune_closed(self, before: datetime, limit: int) -> int:
         return len(await self._ops("prune_closed", before=before, limit=limit))

@@ -15,8 +15,8 @@ SELECT
     (SELECT count(*) FROM timers WHERE due <= %(now)s) AS timers_due,
     (SELECT min(due) FROM timers) AS next_timer;
 
--- name: ops_schema_version
-SELECT coalesce(max(version), 0) AS version FROM schema_migrations;
+-- name: ops_schema_versions
+SELECT version FROM schema_migrations;
 
 -- name: prune_closed
 -- One batch in one statement. Closed before the cutoff with nothing left to do (no queued event, no

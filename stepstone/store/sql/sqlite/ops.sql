@@ -15,8 +15,8 @@ SELECT
     (SELECT count(*) FROM timers WHERE due <= :now) AS timers_due,
     (SELECT min(due) FROM timers) AS next_timer;
 
--- name: ops_schema_version
-SELECT coalesce(max(version), 0) AS version FROM schema_migrations;
+-- name: ops_schema_versions
+SELECT version FROM schema_migrations;
 
 -- name: prunable_executions
 -- Closed before the cutoff, with nothing left to do: no queued event (the worker may be about to
