@@ -184,38 +184,31 @@ async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
     await server.store.open()
     if server.config.examples:
         await load_examples(server.service)
-    task = asyncio.create_task(server.worker.run_forever())
+    task = asyncio.create_task(server.worker.run_forever(), name="stepstone-worker")
     keep = server.config.retention_seconds
-    retention = None
-    if keep:
-        pruning = Retention(server.store, server.worker.clock, timedelta(seconds=keep))
-        retention = asyncio.create_task(pruning.run_forever(), name="stepstone-retention")
+    pruning = Retention(server.store, server.worker.clock, timedelta(seconds=keep)) if keep else None
+    retention = asyncio.create_task(pruning.run_forever(), name="stepstone-retention") if pruning else None
     try:
         yield task
     finally:
-        await stop_gracefully(server, task, retention)
+        if pruning is not None:
+            pruning.stop()
+        await stop_gracefully(server, [t for t in (task, retention) if t is not None])
 
 
-async def stop_gracefully(
-    server: Server, task: asyncio.Task[None], retention: asyncio.Task[None] | None
-) -> None:
-    """Not ready any more, long polls answered, the round in flight finished (bounded), leases let go."""
+async def stop_gracefully(server: Server, loops: list[asyncio.Task[None]]) -> None:
+    """Not ready any more, long polls answered, the round in flight finished, leases let go; each wait
+    bounded by `shutdown_seconds` (a cancel that lands inside the database driver may be swallowed)."""
     server.health.draining = True
     server.worker.signals.close()
-    if retention is not None:
-        retention.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await retention
     await server.worker.stop()  # the loop ends after its round; commands in flight stay queued
-    try:
-        await asyncio.wait_for(asyncio.shield(task), server.config.shutdown_seconds)
-    except TimeoutError:
-        log.warning(
-            "the worker's round did not end within %.0f s; cancelling it", server.config.shutdown_seconds
-        )
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    bound = server.config.shutdown_seconds
+    _, late = await asyncio.wait(loops, timeout=bound)
+    for loop_task in late:
+        log.warning("%s did not end within %.0f s; cancelling it", loop_task.get_name(), bound)
+        loop_task.cancel()
+    if late:
+        await asyncio.wait(late, timeout=bound)
     await server.worker.stop()  # and any command the last round started
     server.worker.signals.cancel_all()
     await server.store.close()  # PostgreSQL: this node's leases go now, not when they run out

@@ -12,6 +12,7 @@ who did what, and has its own retention needs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from datetime import datetime, timedelta
@@ -67,18 +68,24 @@ class Retention:
         # looking far more often than the retention itself is wasted; a short retention looks often
         self.every = every if every is not None else min(EVERY, max(0.5, keep.total_seconds() / 4))
         self.batch = batch
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """End `run_forever` after the batch in flight (a cancel alone may land inside the driver)."""
+        self._stopping.set()
 
     async def run_once(self) -> int:
         """Prune what has expired now."""
         return await prune(self.store, self.clock.now() - self.keep, batch=self.batch)
 
     async def run_forever(self) -> None:
-        """Until cancelled; a failed pass is logged and tried again at the next."""
-        while True:
+        """Until `stop()`; a failed pass is logged and tried again at the next."""
+        while not self._stopping.is_set():
             try:
                 pruned = await self.run_once()
                 if pruned:
                     log.info("retention deleted %d closed executions", pruned)
             except Exception:  # a database hiccup must not end retention for the life of the process
                 log.exception("retention pass failed; trying again later")
-            await asyncio.sleep(self.every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.every)

@@ -156,3 +156,22 @@ def test_a_server_prunes_closed_executions_in_the_background(tmp_path: Path) -> 
         assert "stepstone_retention_pruned_executions_total 1.0" in metrics
     finally:
         server.kill()
+
+
+def test_the_background_loop_stops_at_once_between_passes() -> None:
+    import asyncio
+
+    from stepstone.runtime.clock import SystemClock
+    from stepstone.runtime.retention import Retention
+    from stepstone.store.memory import MemoryStore
+
+    async def main() -> float:
+        pruning = Retention(MemoryStore(), SystemClock(), timedelta(days=90), every=3600)
+        task = asyncio.create_task(pruning.run_forever())
+        await asyncio.sleep(0.05)  # the first pass is done: it sleeps for an hour
+        started = asyncio.get_running_loop().time()
+        pruning.stop()
+        await asyncio.wait_for(task, 2)
+        return asyncio.get_running_loop().time() - started
+
+    assert asyncio.run(main()) < 1
