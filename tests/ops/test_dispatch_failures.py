@@ -62,7 +62,8 @@ def test_a_failed_dispatch_is_counted_logged_and_carried_out_later(caplog: pytes
         assert DISPATCHED.value(("lambda", "succeeded")) == dispatched + 1
         assert (await service.describe_execution({"executionArn": arn}))["status"] == "SUCCEEDED"
         text = (await OpsApp(Health(store, worker, clock)).metrics()).decode()
-        assert f'stepstone_outbox_dispatch_failures_total{{resource_kind="lambda"}} {float(failures + 1)}\n' in text
+        series = 'stepstone_outbox_dispatch_failures_total{resource_kind="lambda"}'
+        assert f"{series} {float(failures + 1)}\n" in text
         return str(arn)
 
     with caplog.at_level(logging.ERROR, logger="stepstone.runtime"):
