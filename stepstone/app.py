@@ -8,10 +8,14 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any
+
+import uvicorn
 
 from stepstone.api import make_app
 from stepstone.api.app import ApiApp
@@ -28,8 +32,10 @@ from stepstone.integrations.mock_config import MockConfig
 from stepstone.integrations.mock_services import MockedServices
 from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import Clock, SystemClock, virtual_clock
+from stepstone.runtime.retention import Retention
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
+from stepstone.service.health import Health
 from stepstone.service.keys import MASTER_ENV, load_access_master
 from stepstone.service.throttle import TokenThrottle
 from stepstone.store.base import Store
@@ -38,6 +44,8 @@ from stepstone.store.sqlite import SqliteStore
 from stepstone.web.approve import ApprovalApp
 from stepstone.web.auth import WebAuth, WebAuthSettings
 from stepstone.web.console import ConsoleApp, ConsoleSettings
+from stepstone.web.ops import PATHS as OPS_PATHS
+from stepstone.web.ops import OpsApp
 
 log = logging.getLogger("stepstone.app")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -52,6 +60,7 @@ class Server:
     worker: Worker
     service: Service
     api: ApiApp
+    health: Health
 
 
 def open_store(config: Config) -> Store:
@@ -113,7 +122,10 @@ def build(config: Config) -> Server:
     web_auth = WebAuth(service, web_auth_settings(approvals))
     api.mount("/console", ConsoleApp(service, settings=console_settings(authenticator, web_auth)))
     api.mount("/approve", ApprovalApp(service, web_auth_settings(approvals)))
-    return Server(config, store, worker, service, api)
+    health = Health(store, worker, clock)
+    for path in OPS_PATHS:  # /metrics, /healthz, /readyz
+        api.mount(path, OpsApp(health))
+    return Server(config, store, worker, service, api, health)
 
 
 #: The group of local users allowed the console once the API requires credentials.
@@ -176,21 +188,37 @@ async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
     await server.store.open()
     if server.config.examples:
         await load_examples(server.service)
-    task = asyncio.create_task(server.worker.run_forever())
+    task = asyncio.create_task(server.worker.run_forever(), name="stepstone-worker")
+    keep = server.config.retention_seconds
+    pruning = Retention(server.store, server.worker.clock, timedelta(seconds=keep)) if keep else None
+    retention = asyncio.create_task(pruning.run_forever(), name="stepstone-retention") if pruning else None
     try:
         yield task
     finally:
-        server.worker.signals.cancel_all()
-        await server.worker.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await server.store.close()
+        if pruning is not None:
+            pruning.stop()
+        await stop_gracefully(server, [t for t in (task, retention) if t is not None])
+
+
+async def stop_gracefully(server: Server, loops: list[asyncio.Task[None]]) -> None:
+    """Not ready any more, long polls answered, the round in flight finished, leases let go; each wait
+    bounded by `shutdown_seconds` (a cancel that lands inside the database driver may be swallowed)."""
+    server.health.draining = True
+    server.worker.signals.close()
+    await server.worker.stop()  # the loop ends after its round; commands in flight stay queued
+    bound = server.config.shutdown_seconds
+    _, late = await asyncio.wait(loops, timeout=bound)
+    for loop_task in late:
+        log.warning("%s did not end within %.0f s; cancelling it", loop_task.get_name(), bound)
+        loop_task.cancel()
+    if late:
+        await asyncio.wait(late, timeout=bound)
+    await server.worker.stop()  # and any command the last round started
+    server.worker.signals.cancel_all()
+    await server.store.close()  # PostgreSQL: this node's leases go now, not when they run out
 
 
 async def serve(config: Config) -> None:
-    import uvicorn
-
     if config.dsn is not None and config.data_dir is None and not os.environ.get("STEPSTONE_TOKEN_KEYS"):
         # a token minted on one node is verified on another: every node needs the same keys
         raise SystemExit(
@@ -207,13 +235,40 @@ async def serve(config: Config) -> None:
         allowed, notice = binding_notice(
             config.host, config.port, has_keys=has_keys, insecure=config.insecure_no_auth
         )
-        print(notice, file=sys.stderr, flush=True)
+        if server.config.log_format == "json":  # every line of stderr a JSON object
+            log.warning("%s", notice)
+        else:
+            print(notice, file=sys.stderr, flush=True)
         if not allowed:
             raise SystemExit(2)
-        uv = uvicorn.Server(
+        uv = GracefulServer(
             uvicorn.Config(
-                server.api, host=config.host, port=config.port, log_level="warning", lifespan="off"
-            )
-        )
+                server.api, host=config.host, port=config.port, log_level="warning", lifespan="off",
+                timeout_graceful_shutdown=max(1, round(config.shutdown_seconds)), log_config=None,
+            ),
+            on_exit=lambda: drain(server),
+        )  # fmt: skip
         print(json.dumps({"listening": f"http://{config.host}:{config.port}"}), flush=True)
         await uv.serve()
+
+
+def drain(server: Server) -> None:
+    """SIGTERM: report not ready and answer the long polls now, while uvicorn lets requests finish."""
+    server.health.draining = True
+    server.worker.signals.close()
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, which on SIGTERM/SIGINT also calls `on_exit` (on the event loop) and then lets
+    `serve` return, instead of raising the signal again once it has stopped: stepstone's own shutdown
+    (the worker's last round, the leases) runs after it, and the process exits 0."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+        self._loop = asyncio.get_running_loop()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()  # handled here: not raised again after serve() returns
+        self._loop.call_soon_threadsafe(self._on_exit)

@@ -96,6 +96,11 @@ class Config:
     clock: str = "system"  # "virtual": moves only when told (`stepstone clock advance`), for tests
     mock_config: Path | None = None  # a Step Functions Local mock file; None: $SFN_MOCK_CONFIG, if set
     extra: dict[str, str] = field(default_factory=dict)
+    retention_seconds: float | None = (
+        90 * 86400.0
+    )  # closed executions kept this long (AWS: 90 days); None: all
+    shutdown_seconds: float = 15.0  # SIGTERM: how long in-flight requests and the worker's round may take
+    log_format: str = "text"  # or "json": one JSON object per line on stderr
 
     @property
     def key_dir(self) -> Path | None:

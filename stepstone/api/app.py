@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from stepstone.api.errors import (
 )
 from stepstone.api.routing import Route, build_routes
 from stepstone.errors import ServiceError, UnknownOperationException
+from stepstone.metrics import API_REQUESTS, API_SECONDS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -43,6 +45,7 @@ DEFAULT_MAX_BODY = 4 * 1024 * 1024
 _CONTENT_TYPE = b"application/x-amz-json-1.0"
 _TARGET = b"x-amz-target"
 _LENGTH = b"content-length"
+_OPERATION = "stepstone.operation"
 
 log = logging.getLogger("stepstone.api")
 
@@ -138,16 +141,19 @@ class ApiApp:
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = str(uuid.uuid4())
+        started, code = time.perf_counter(), "OK"
         try:
             status, body = 200, await self._handle(scope, receive)
         except _Disconnected:
+            _count(scope, "ClientDisconnected", started)
             return
         except ServiceError as error:
-            status, body = error.status, error_body(error)
+            status, body, code = error.status, error_body(error), error.code
         except Exception:
             log.exception("internal failure (request %s)", request_id)
             failure = InternalFailure()
-            status, body = failure.status, error_body(failure)
+            status, body, code = failure.status, error_body(failure), failure.code
+        _count(scope, code, started)
         await send(
             {
                 "type": "http.response.start",
@@ -174,6 +180,8 @@ class ApiApp:
             raise RequestEntityTooLarge()
         raw = await self._read_body(receive)
         route = self._routes.get(target.decode("latin-1"))
+        if route is not None:
+            scope[_OPERATION] = route.operation  # the metrics' label: a modelled name, never free text
         principal = await self.authenticator(
             ApiRequest(
                 scope["method"],
@@ -231,6 +239,12 @@ class ApiApp:
         if call.cancelled():
             raise ServiceUnavailable()
         return call.result()
+
+
+def _count(scope: Scope, code: str, started: float) -> None:
+    operation = scope.get(_OPERATION, "unknown")
+    API_REQUESTS.inc((operation, code))
+    API_SECONDS.labels(operation).observe(time.perf_counter() - started)
 
 
 async def _disconnected(receive: Receive) -> None:

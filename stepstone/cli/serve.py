@@ -9,8 +9,10 @@ import dataclasses
 import logging
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from stepstone.cli.logformat import configure as configure_logging
 from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, ApprovalSettings, Config, is_postgres_dsn
 from stepstone.integrations.mock_config import MockConfigError
 
@@ -34,6 +36,20 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--examples", action="store_true", help="load the state machines under examples/")
     parser.add_argument("--debug", action="store_true", help="log every request and transition")
+    operate = parser.add_argument_group("operations", "logs, retention and shutdown (docs/operating.md)")
+    operate.add_argument(
+        "--log-format", choices=("text", "json"), default="text",
+        help="json: one JSON object per line, with execution ARN and state name where they apply",
+    )  # fmt: skip
+    operate.add_argument(
+        "--retention", type=_retention, default="90d", metavar="DURATION",
+        help="delete closed executions and their history after this long: 90d (default, as AWS), 30d,"
+        " 12h; 0 keeps everything",
+    )  # fmt: skip
+    operate.add_argument(
+        "--shutdown-seconds", type=float, default=15.0, metavar="S",
+        help="on SIGTERM: how long in-flight requests and the worker's last round may take (default 15)",
+    )  # fmt: skip
     parser.add_argument(
         "--insecure-no-auth", action="store_true",
         help="serve a non-loopback --host with no access keys: ANYONE who reaches it may call the API",
@@ -78,19 +94,31 @@ def approval_settings(args: argparse.Namespace, env: dict[str, str] | None = Non
     return dataclasses.replace(settings, **{k: v for k, v in flags.items() if v is not None})
 
 
+def _retention(text: str) -> timedelta | None:
+    from stepstone.runtime.retention import parse_retention
+
+    try:
+        return parse_retention(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from stepstone.app import serve
 
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    configure_logging(args.log_format, logging.DEBUG if args.debug else logging.WARNING)
     dsn = args.db if args.db and is_postgres_dsn(args.db) else None
     args.db = Path(args.db) if args.db and dsn is None else None
     config = Config(
         host=args.host, port=args.port, db=args.db, functions=tuple(args.functions), examples=args.examples,
         insecure_no_auth=args.insecure_no_auth, invalid_token_limit=args.invalid_token_limit,
     )  # fmt: skip
+    keep: timedelta | None = args.retention  # argparse applies the type to the default too
     config = dataclasses.replace(
         config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args),
         clock=args.clock, mock_config=args.mock_config,
+        retention_seconds=None if keep is None else keep.total_seconds(),
+        shutdown_seconds=args.shutdown_seconds, log_format=args.log_format,
     )  # fmt: skip
     try:
         with contextlib.suppress(KeyboardInterrupt):

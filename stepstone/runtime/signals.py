@@ -14,6 +14,8 @@ class Signals:
 
     def __init__(self) -> None:
         self._waiters: defaultdict[str, set[asyncio.Future[None]]] = defaultdict(set)
+        #: Set by `close()` at shutdown: waits end at once, so long polls answer "nothing" and finish.
+        self.closed = False
 
     def notify(self, key: str) -> None:
         for future in self._waiters.pop(key, set()):
@@ -37,6 +39,9 @@ class Signals:
     async def wait(self, key: str, timeout: float, subscription: asyncio.Future[None] | None = None) -> bool:
         """True when notified, False on timeout; cancellation propagates (shutdown)."""
         future = subscription if subscription is not None else self.subscribe(key)
+        if self.closed:
+            self.discard(key, future)
+            return False
         try:
             await asyncio.wait_for(future, timeout)
             return True
@@ -50,3 +55,9 @@ class Signals:
             for future in waiters:
                 future.cancel()
         self._waiters.clear()
+
+    def close(self) -> None:
+        """Shutdown: wake every waiter (as if notified) and end every later wait at once."""
+        self.closed = True
+        for key in list(self._waiters):
+            self.notify(key)

@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,18 @@ from stepstone.engine.tokens import KeyRing, resolve_token_references, token_has
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
 from stepstone.integrations.mock_services import MockedServices
+from stepstone.metrics import (
+    DISPATCH_FAILURES,
+    DISPATCHED,
+    ENGINE_ERRORS,
+    EXECUTIONS_CLOSED,
+    EXECUTIONS_STARTED,
+    STATE_TRANSITIONS,
+    TIMER_LATENESS,
+    WORKER_ROUND,
+    resource_kind,
+    state_machine_name,
+)
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
     decode_event,
@@ -63,6 +76,8 @@ ENGINE_BUG_RETRY = timedelta(seconds=5)
 ROUND_LIMIT = 1000
 #: How long a wake-up from another node waits for more of them before the worker looks (seconds).
 PEER_WAKE_DEBOUNCE = 0.002
+#: State machine ARN -> the name the execution counters are labelled with.
+_MACHINE_NAMES: dict[str, str] = {}
 
 
 def encode_timer(timer_id: str) -> str:
@@ -121,6 +136,11 @@ class Worker:
         self._released.set()
         self._round_done = asyncio.Event()
         self._round_done.set()
+        #: For readiness (monotonic seconds): when the loop last finished a round, and when the round in
+        #: flight began (None while it sleeps); `running` while `run_forever` runs.
+        self.last_round: float | None = None
+        self.round_started: float | None = None
+        self.running = False
 
     # driving ----------------------------------------------------------------------------------------
 
@@ -200,6 +220,13 @@ class Worker:
 
     async def run_forever(self) -> None:
         """Until `stop()`: work, then sleep until the next timer is due or someone wakes us."""
+        self.running = True
+        try:
+            await self._run_forever()
+        finally:
+            self.running = False
+
+    async def _run_forever(self) -> None:
         await self.recover()
         loop = asyncio.get_running_loop()
         next_sweep = loop.time() + (self.poll_seconds or 0.0)
@@ -209,6 +236,7 @@ class Worker:
                 continue
             self._wake.clear()
             self._round_done.clear()
+            started = self.round_started = time.monotonic()
             try:
                 await self.run_once()
                 if self.poll_seconds is not None and loop.time() >= next_sweep:
@@ -219,7 +247,9 @@ class Worker:
                 await asyncio.sleep(1)
             finally:
                 self._round_done.set()
+            self.round_started, self.last_round = None, time.monotonic()
             if self._worked:
+                WORKER_ROUND.observe(self.last_round - started)
                 continue  # look again at once: the next claim tells whether more is queued
             due = await self.store.next_timer_due()
             timeout = 3600.0 if due is None else max(0.0, (due - self.clock.now()).total_seconds())
@@ -278,6 +308,7 @@ class Worker:
         before = ExecutionState.from_json(json.loads(row.state)) if row.state else None
         # decide mutates `before`: keep what was open (task id -> resource) for the transition
         open_before = {t: task.resource for t, task in before.open_tasks.items()} if before else {}
+        timer = before.timers.get(event.timer_id) if before and isinstance(event, TimerFired) else None
         try:
             program = await self._program(row)
             decision = decide(
@@ -289,7 +320,11 @@ class Worker:
                 mint_token=token_reference,  # stored data names the task; the secret is minted on dispatch
             )
         except Exception:  # an engine bug: keep the event, try again later; the execution is not failed
-            log.exception("decide failed for %s (event %s); retrying later", arn, type(event).__name__)
+            log.exception(
+                "decide failed for %s (event %s); retrying later", arn, type(event).__name__,
+                extra={"execution_arn": arn},
+            )  # fmt: skip
+            ENGINE_ERRORS.inc()
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
             return 0
         self._retry_at.pop(arn, None)
@@ -300,13 +335,17 @@ class Worker:
             log.debug("transition of %s lost its guard; the next round re-reads it", arn)
             return 0
         self.transitions += 1
-        log.debug(
-            "transition %s %s -> %s (+%d events)",
-            arn,
-            type(event).__name__,
-            transition.status,
-            len(transition.history),
-        )
+        STATE_TRANSITIONS.inc()
+        if before is None or (transition.status in TERMINAL and row.status not in TERMINAL):
+            self._count_execution(row, before is None, transition.status)
+        if timer is not None:
+            TIMER_LATENESS.labels(timer.kind).observe(max(0.0, (now - timer.due).total_seconds()))
+        if log.isEnabledFor(logging.DEBUG):
+            where = {"execution_arn": arn, "state_name": _state_name(decision.state)}
+            log.debug(
+                "transition %s %s -> %s (+%d events)", arn, type(event).__name__, transition.status,
+                len(transition.history), extra=where,
+            )  # fmt: skip
         if transition.outbox:
             self._outbox_written = True
         if transition.arm_timers:
@@ -314,6 +353,16 @@ class Worker:
         if transition.status in TERMINAL:
             self.signals.notify(f"execution:{arn}")
         return 1
+
+    @staticmethod
+    def _count_execution(row: ExecutionRow, started: bool, status: str) -> None:
+        name = _MACHINE_NAMES.get(row.state_machine_arn)
+        if name is None:  # one entry per state machine: the label's own bound
+            name = _MACHINE_NAMES[row.state_machine_arn] = state_machine_name(row.state_machine_arn)
+        if started:
+            EXECUTIONS_STARTED.inc((name,))
+        if status in TERMINAL:
+            EXECUTIONS_CLOSED.inc((name, status))
 
     def _transition(
         self,
@@ -425,6 +474,21 @@ class Worker:
         return self.keys.mint(arn, task_id)
 
     async def _dispatch(self, row: OutboxRow) -> None:
+        """Carry out one command; one that raises stays in the outbox and is tried again later."""
+        try:
+            await self._carry_out(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            kind = _command_kind(row.command)
+            DISPATCH_FAILURES.inc((kind,))
+            log.exception(
+                "dispatch of a %s command failed; it stays queued",
+                kind,
+                extra={"execution_arn": row.execution_arn},
+            )
+
+    async def _carry_out(self, row: OutboxRow) -> None:
         followup = decode_followup(row.command)
         if followup is not None:
             if await carry_out(self.store, self.registry, row, followup):
@@ -442,6 +506,7 @@ class Worker:
                 0, command.resource, row.execution_arn, command.task_id, dumps(command.payload)
             )
             await self.store.complete_outbox(row.id, None, queued)
+            DISPATCHED.inc(("activity", "queued"))
             self.signals.notify(command.resource)
             return
         if command.token is not None:
@@ -453,7 +518,24 @@ class Worker:
         result = await dispatch(self.registry, request_from_command(command, row.execution_arn))
         # a waiting task's submission answer (TaskSubmitted) is an event too: it takes the inbox's order
         await self.store.complete_outbox(row.id, encode_event(task_event(command.task_id, result)))
+        outcome = "failed" if result.failed else "pending" if result.pending else "succeeded"
+        DISPATCHED.inc((resource_kind(command.resource), outcome))
         self.wake()
+
+
+def _state_name(state: ExecutionState) -> str | None:
+    """The state the execution's root frame is in (a Map or Parallel state while branches run)."""
+    return next((frame.state for frame in state.frames.values() if frame.parent is None), None)
+
+
+def _command_kind(command: str) -> str:
+    """The resource kind a queued command calls, for a bounded label (follow-ups are "followup")."""
+    try:
+        if decode_followup(command) is not None:
+            return "followup"
+        return resource_kind(decode_invoke(command)[0].resource)
+    except Exception:  # an undecodable command is itself the failure being counted
+        return "other"
 
 
 def _with_token(command: InvokeTask, token: str) -> InvokeTask:

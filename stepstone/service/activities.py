@@ -73,7 +73,7 @@ class ActivityOperations(ServiceBase):
                 self.worker.wake()
                 return await self._hand_out(task)
             remaining = deadline - loop.time()
-            if remaining <= 0:
+            if remaining <= 0 or self.signals.closed:  # closed: the server shuts down, answer "no task"
                 self.signals.discard(arn, queued)
                 return {}
             await self.signals.wait(arn, remaining, queued)

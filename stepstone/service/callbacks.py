@@ -7,6 +7,7 @@ from typing import Any
 from stepstone import errors as E
 from stepstone.engine.events import TaskFailed, TaskHeartbeat, TaskSucceeded
 from stepstone.engine.tokens import InvalidTokenError, token_hash
+from stepstone.metrics import CALLBACK_WAIT, resource_kind
 from stepstone.runtime.codec import dumps, encode_event
 from stepstone.service.base import (
     ServiceBase,
@@ -29,8 +30,9 @@ class CallbackOperations(ServiceBase):
     async def _close(self, token: Any, result: str, event_for: Any) -> dict[str, Any]:
         digest = self._verify(token)
         claims = self.keys.verify(token)
+        now = self.clock.now()
         outcome = await self.store.close_task_by_callback(
-            digest, result, encode_event(event_for(claims.task_id)), self.clock.now()
+            digest, result, encode_event(event_for(claims.task_id)), now
         )
         if outcome.kind == "unknown":
             raise E.InvalidToken("Invalid Token: 'The token does not name a task'")
@@ -40,6 +42,9 @@ class CallbackOperations(ServiceBase):
             raise E.TaskTimedOut("Task Timed Out: 'The task was already completed with a different result'")
         if outcome.kind == "accepted":
             self.worker.wake()
+            if outcome.task is not None:  # how long the task waited for its callback
+                wait = (now - outcome.task.since).total_seconds()
+                CALLBACK_WAIT.labels(resource_kind(outcome.task.resource)).observe(max(0.0, wait))
         return {}
 
     async def send_task_success(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -164,6 +164,20 @@ class ExecutionPage:
     next_after: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class OpsSnapshot:
+    """What the database holds right now, for gauges that every node sharing it reports alike."""
+
+    open_tasks: dict[str, tuple[int, datetime]]  # resource -> (open tasks, the oldest one's start)
+    activity_tasks: int  # queued for GetActivityTask
+    oldest_activity_task: datetime | None
+    outbox: int  # commands committed and not yet carried out
+    inbox: int  # events queued for a transition
+    timers: int  # armed
+    timers_due: int  # due and not yet fired
+    next_timer: datetime | None  # the earliest armed timer's due time
+
+
 class Store(ApprovalStore, SecurityStore, Protocol):
     """The durable state of stepstone. Every method is one transaction."""
 
@@ -238,6 +252,22 @@ class Store(ApprovalStore, SecurityStore, Protocol):
         self, activity_arn: str, started_event: TaskEventEncoder
     ) -> ActivityTaskRow | None:
         """Take the oldest queued task of the activity, queueing its started event in the same transaction."""
+        ...
+
+    # operations
+    async def ops_snapshot(self, now: datetime) -> OpsSnapshot:
+        """The levels the gauges report, read from the database (the same on every node)."""
+        ...
+
+    async def schema_status(self) -> tuple[list[int], int]:
+        """(missing, newest): the migrations this code ships that the database lacks, and the newest
+        migration the database has (newer than this code's after a newer node migrated it)."""
+        ...
+
+    async def prune_closed(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` executions closed before `before`, with their history, tasks, timers,
+        queued activity tasks, approvals and tags, in one transaction; how many went. An open execution,
+        or a closed one with an event queued or a command still to carry out, is never touched."""
         ...
 
     # tags

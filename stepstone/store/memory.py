@@ -19,6 +19,7 @@ from stepstone.store.base import (
     ExecutionRow,
     HistoryRow,
     InboxRow,
+    OpsSnapshot,
     OutboxRow,
     StateMachineRow,
     StoreConflict,
@@ -335,6 +336,45 @@ class MemoryStore:
     async def list_audit(self, execution_arn: str | None, *, after: int, limit: int) -> list[AuditRow]:
         found = (r for r in self.audit[after:] if execution_arn is None or r.execution_arn == execution_arn)
         return list(itertools.islice(found, limit))
+
+    # operations -------------------------------------------------------------------------------------
+
+    async def ops_snapshot(self, now: datetime) -> OpsSnapshot:
+        tasks: dict[str, tuple[int, datetime]] = {}
+        for task in self.tasks.values():
+            if task.status == "open":
+                n, oldest = tasks.get(task.resource, (0, task.since))
+                tasks[task.resource] = (n + 1, min(oldest, task.since))
+        queued = [self.tasks.get((q.execution_arn, q.task_id)) for q in self.activity_tasks.values()]
+        since = [t.since for t in queued if t is not None]
+        return OpsSnapshot(
+            tasks, len(self.activity_tasks), min(since, default=None), len(self.outbox), len(self.inbox),
+            len(self.timers), sum(1 for due in self.timers.values() if due <= now),
+            min(self.timers.values(), default=None),
+        )  # fmt: skip
+
+    async def schema_status(self) -> tuple[list[int], int]:
+        return [], 0  # nothing is kept, so nothing migrates
+
+    async def prune_closed(self, before: datetime, limit: int) -> int:
+        busy = {r.execution_arn for r in self.inbox.values()} | {
+            r.execution_arn for r in self.outbox.values()
+        }
+        closed = [r for r in self.executions.values() if r.stop_date is not None and r.status != "RUNNING"]
+        doomed = sorted(
+            (r for r in closed if r.stop_date is not None and r.stop_date < before and r.arn not in busy),
+            key=lambda r: r.stop_date or before,
+        )[:limit]
+        arns = {r.arn for r in doomed}
+        for arn in arns:
+            del self.executions[arn]
+            self.events.pop(arn, None)
+            self.tag_map.pop(arn, None)
+        self.tasks = {k: v for k, v in self.tasks.items() if k[0] not in arns}
+        self.timers = {k: v for k, v in self.timers.items() if k[0] not in arns}
+        self.activity_tasks = {k: v for k, v in self.activity_tasks.items() if v.execution_arn not in arns}
+        self.approvals = {k: v for k, v in self.approvals.items() if v.execution_arn not in arns}
+        return len(arns)
 
     async def tag(self, arn: str, tags: dict[str, str]) -> None:
         self.tag_map.setdefault(arn, {}).update(tags)

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,41 +40,11 @@ from stepstone.store.base import (
     WorkItem,
 )
 from stepstone.store.security import AccessKeyRow, AuditRow
+from stepstone.store.sqlite_common import _dt, dt, load_queries, ts
+from stepstone.store.sqlite_ops import SqliteOps
 from stepstone.store.sqlite_writer import Writer
 
 T = TypeVar("T")
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
-
-
-def ts(value: datetime | None) -> str | None:
-    # isoformat is several times faster than strftime and gives the same fixed-width text for UTC
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def dt(value: str | None) -> datetime | None:
-    return None if value is None else _dt(value)
-
-
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)  # strptime is ten times slower
-
-
-def load_queries(dialect: str = "sqlite") -> dict[str, str]:
-    """The named queries of `sql/<dialect>/queries.sql`: name -> SQL text."""
-    text = resources.files("stepstone.store").joinpath(f"sql/{dialect}/queries.sql").read_text()
-    queries: dict[str, str] = {}
-    name: str | None = None
-    for line in text.splitlines():
-        if line.startswith("-- name:"):
-            name = line.removeprefix("-- name:").strip()
-            queries[name] = ""
-        elif name is not None and not line.startswith("--"):
-            queries[name] += line + "\n"
-    return {k: v.strip() for k, v in queries.items()}
 
 
 def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
@@ -172,7 +142,7 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-class SqliteStore:
+class SqliteStore(SqliteOps):
     """A `Store` in one SQLite file."""
 
     def __init__(self, path: str | Path, *, readers: int = 4) -> None:

@@ -16,12 +16,16 @@ import contextlib
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from stepstone.metrics import DB_COMMIT
+
 T = TypeVar("T")
 WriteFn = Callable[[sqlite3.Connection], Any]
+_COMMIT = DB_COMMIT.labels("sqlite")  # one group commit
 
 
 @dataclass(slots=True)
@@ -107,6 +111,7 @@ class Writer:
         """Run a group of writes in one transaction, each under a savepoint; settle them after COMMIT."""
         conn = self._conn
         assert conn is not None
+        started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -123,6 +128,7 @@ class Writer:
                 conn.execute("ROLLBACK")
             for job in batch:
                 job.result, job.error = None, exc
+        _COMMIT.observe(time.perf_counter() - started)
         self._settle(batch)
 
     @staticmethod

@@ -16,9 +16,9 @@ import psycopg
 MIGRATION_LOCK = 0x73746570_73746F6E >> 1
 
 
-def load_queries() -> dict[str, str]:
-    """The named queries of `sql/postgres/queries.sql`: name -> SQL text (comments dropped)."""
-    text = resources.files("stepstone.store").joinpath("sql/postgres/queries.sql").read_text()
+def load_queries(file: str = "queries.sql") -> dict[str, str]:
+    """The named queries of `sql/postgres/<file>`: name -> SQL text (comments dropped)."""
+    text = resources.files("stepstone.store").joinpath(f"sql/postgres/{file}").read_text()
     queries: dict[str, list[str]] = {}
     name: str | None = None
     for line in text.splitlines():

@@ -11,9 +11,11 @@ twice. Nodes wake each other with NOTIFY (see `connection.py`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.rows import DictRow
 
+from stepstone.metrics import DB_COMMIT
 from stepstone.store.base import (
     ActivityRow,
     ActivityTaskRow,
@@ -43,12 +46,16 @@ from stepstone.store.base import (
 )
 from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
+from stepstone.store.postgres.ops import PostgresOps
 from stepstone.store.postgres.schema import migrate
 
 #: Wake-up keys: "work" wakes every worker; other keys name a `Signals` key (an activity ARN, ...).
 WORK = "work"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 CLAIM_LIMIT = 64
+
+
+_COMMIT = DB_COMMIT.labels("postgresql")
 
 
 def _machine(r: DictRow) -> StateMachineRow:
@@ -86,7 +93,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class PostgresStore(AccountsMixin):
+class PostgresStore(PostgresOps, AccountsMixin):
     """A `Store` in one PostgreSQL database, shared by any number of nodes."""
 
     def __init__(
@@ -120,6 +127,9 @@ class PostgresStore(AccountsMixin):
     async def close(self) -> None:
         if self._listener is not None:
             await self._listener.stop()
+        if not self.db.pool.closed:
+            with contextlib.suppress(psycopg.Error):  # a clean stop frees this node's work for others now
+                await self.release_leases()
         await self.db.close()
 
     def _lease(self) -> dict[str, Any]:
@@ -237,6 +247,13 @@ class PostgresStore(AccountsMixin):
 
     async def commit_transition(self, t: Transition) -> None:
         """The whole transition in one statement (`transition`): one round trip, one transaction."""
+        started = time.perf_counter()
+        try:
+            await self._commit_transition(t)
+        finally:
+            _COMMIT.observe(time.perf_counter() - started)
+
+    async def _commit_transition(self, t: Transition) -> None:
         arn = t.execution_arn
         if set(t.cancel_timers) & {tid for tid, _ in t.arm_timers} or set(t.close_tasks) & {
             task.task_id for task in t.open_tasks

@@ -40,6 +40,8 @@ CREATE TABLE executions (
 
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date);
 
+CREATE INDEX executions_closed_by_stop_date ON executions (stop_date) WHERE stop_date IS NOT NULL;
+
 CREATE TABLE history_events (
     execution_arn TEXT NOT NULL,
     id INTEGER NOT NULL,

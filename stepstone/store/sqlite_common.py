@@ -1,0 +1,37 @@
+"""What the SQLite store's modules share: UTC times as fixed-width text, and the named queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+
+
+def ts(value: datetime | None) -> str | None:
+    # isoformat is several times faster than strftime and gives the same fixed-width text for UTC
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def dt(value: str | None) -> datetime | None:
+    return None if value is None else _dt(value)
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)  # strptime is ten times slower
+
+
+def load_queries(dialect: str = "sqlite", file: str = "queries.sql") -> dict[str, str]:
+    """The named queries of `sql/<dialect>/<file>`: name -> SQL text."""
+    text = resources.files("stepstone.store").joinpath(f"sql/{dialect}/{file}").read_text()
+    queries: dict[str, str] = {}
+    name: str | None = None
+    for line in text.splitlines():
+        if line.startswith("-- name:"):
+            name = line.removeprefix("-- name:").strip()
+            queries[name] = ""
+        elif name is not None and not line.startswith("--"):
+            queries[name] += line + "\n"
+    return {k: v.strip() for k, v in queries.items()}
