@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,7 @@ def build(config: Config) -> Server:
     approval_integration(config, approvals, store).register_into(registry)
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
+    service.activity_visibility = timedelta(seconds=config.activity_visibility_seconds)
     # Off loopback without --insecure-no-auth, signatures are required even if every key is revoked.
     authenticator = SigV4Authenticator(
         service, always=not is_loopback(config.host) and not config.insecure_no_auth

@@ -30,6 +30,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--functions", type=Path, nargs="*", default=[], help="Python files of Lambda handlers"
     )
+    parser.add_argument(
+        "--activity-visibility", type=float, default=10.0, metavar="SECONDS",
+        help="an activity task handed out but never confirmed (the server died answering) returns after this",
+    )  # fmt: skip
     parser.add_argument("--examples", action="store_true", help="load the state machines under examples/")
     parser.add_argument("--debug", action="store_true", help="log every request and transition")
     parser.add_argument(
@@ -79,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
         insecure_no_auth=args.insecure_no_auth, invalid_token_limit=args.invalid_token_limit,
     )  # fmt: skip
     config = dataclasses.replace(
-        config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args)
-    )
+        config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args),
+        activity_visibility_seconds=args.activity_visibility,
+    )  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
     return 0
