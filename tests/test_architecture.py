@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "web": {"web", "service", "errors", "asl", "engine"},
     "errors": {"errors"},
     "config": {"config", "errors"},
+    "worker": {"worker"},  # a client of the public API (boto3), like any user's worker
 }
 
 #: Modules whose very import means I/O, a clock, threads or drawing randomness.

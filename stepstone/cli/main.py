@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "keys": "Create, list and revoke the access keys that sign API requests.",
     "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
     "users": "Add, list and remove the local users who sign in to the approval pages.",
+    "worker": "Serve activity tasks with Python functions, on stepstone or on AWS.",
 }
 
 

@@ -60,6 +60,7 @@ class ServerProcess:
         token_keys: str | None = None,
         name: str = "server",
         functions: Path | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.tmp = tmp
         self.db = db or str(tmp / "stepstone.db")
@@ -68,12 +69,13 @@ class ServerProcess:
         self.functions = functions or tmp / "functions.py"
         if functions is None:
             self.functions.write_text(FUNCTIONS)
+        self.args = args  # more `serve` flags
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "stepstone.cli.main", "serve", "--port", str(self.port)]
-        cmd += ["--db", self.db, "--functions", str(self.functions), "--lease-seconds", "2"]
+        cmd += ["--db", self.db, "--functions", str(self.functions), "--lease-seconds", "2", *self.args]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if self.token_keys is not None:
             env["STEPSTONE_TOKEN_KEYS"] = self.token_keys
