@@ -15,8 +15,13 @@ import argparse
 import importlib.util
 import logging
 import sys
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -100,6 +105,20 @@ def make_client(endpoint: str | None, region: str | None, connections: int) -> A
     )  # fmt: skip
 
 
+def until_answered(call: Callable[[], T], patience: float = 60.0) -> T:
+    """`call()`, tried again while the server does not answer (starting, restarting), for `patience` s."""
+    from stepstone.worker.calls import Backoff, retryable
+
+    backoff, deadline = Backoff(first=0.2, cap=5.0), time.monotonic() + patience
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if not retryable(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(backoff.next())
+
+
 def run(args: argparse.Namespace) -> int:
     from stepstone.worker import Activity, ActivityNotFound, JsonFormatter, Worker, resolve_activity
 
@@ -118,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     activities = []
     for target, name, n, beat in zip(args.targets, args.activity, concurrency, heartbeats, strict=True):
         try:
-            arn = resolve_activity(client, name, create=args.create)
+            arn = until_answered(partial(resolve_activity, client, name, create=args.create))
         except ActivityNotFound as exc:
             raise SystemExit(f"stepstone worker: {exc} (--create makes it)") from None
         activities.append(Activity(arn, load_function(target), concurrency=n, heartbeat_seconds=beat))

@@ -168,7 +168,7 @@ class Worker:
     # polling -----------------------------------------------------------------------------------------
 
     async def _slot(self, activity: Activity) -> None:
-        backoff = Backoff(first=0.5, cap=30.0)
+        backoff = Backoff(first=0.2, cap=5.0)  # a restarting server is back within seconds
         while not self._stopping.is_set():
             poll = in_thread(partial(self._poll, activity), orphan=partial(self._give_back_now, activity))
             stopped = asyncio.ensure_future(self._stopping.wait())
