@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ class Worker:
         self._forced = asyncio.Event()
         self._give_up_at = float("inf")
         self._running: set[asyncio.Task[None]] = set()
+        self._stop_early = False
 
     # lifecycle ---------------------------------------------------------------------------------------
 
@@ -119,7 +121,9 @@ class Worker:
     def stop(self, *, now: bool = False) -> None:
         """Stop polling; tasks in flight get the grace period (none if `now`). Safe from any thread."""
         loop = self._loop
-        if loop is not None and not loop.is_closed():
+        if loop is None:  # not serving yet: serve() will return at once
+            self._stop_early = True
+        elif not loop.is_closed():
             loop.call_soon_threadsafe(self._stop, now)
 
     def _stop(self, now: bool) -> None:
@@ -136,6 +140,8 @@ class Worker:
         """Poll and run tasks until `stop()`, then finish or give back what is in flight."""
         self._loop = asyncio.get_running_loop()
         self._stopping, self._forced = asyncio.Event(), asyncio.Event()
+        if self._stop_early:
+            self._stopping.set()
         slots = [asyncio.create_task(self._slot(a)) for a in self.activities for _ in range(a.concurrency)]
         emit(logging.INFO, "worker.started", f"worker {self.name} serving {len(self.activities)} activities",
              worker=self.name, activities=[a.name for a in self.activities], slots=len(slots))  # fmt: skip
@@ -197,7 +203,10 @@ class Worker:
 
     def _late(self, activity: Activity, poll: asyncio.Future[Received | None]) -> None:
         if not poll.cancelled() and poll.exception() is None and (received := poll.result()) is not None:
-            self._start(activity, received)
+            if self._loop is None:  # serve() has returned: nothing would run it
+                threading.Thread(target=self._give_back_now, args=(activity, received), daemon=True).start()
+            else:
+                self._start(activity, received)
 
     async def _sleep(self, seconds: float) -> None:
         stopped = asyncio.ensure_future(self._stopping.wait())

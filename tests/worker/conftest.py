@@ -72,8 +72,15 @@ class InThread:
     """A `Worker` serving on its own event loop in a thread of the test."""
 
     def __init__(self, activities: list[Activity], server: ServerProcess, **options: Any) -> None:
-        self.worker = Worker(activities, client=worker_client(server, activities), **options)
+        client = worker_client(server, activities)
+        self.tokens: list[str] = []  # every token handed out, to check that none reaches a log
+        client.meta.events.register("after-call.sfn.GetActivityTask", self._saw)
+        self.worker = Worker(activities, client=client, **options)
         self.thread = threading.Thread(target=lambda: asyncio.run(self.worker.serve()), daemon=True)
+
+    def _saw(self, parsed: dict[str, Any], **_: Any) -> None:
+        if parsed.get("taskToken"):
+            self.tokens.append(parsed["taskToken"])
 
     def __enter__(self) -> Worker:
         self.thread.start()

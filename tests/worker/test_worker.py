@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from stepstone.worker import Activity
+from stepstone.worker import Activity, JsonFormatter, task_ref
 from tests.server.conftest import ServerProcess
 from tests.server.test_callbacks import history_types
 from tests.worker.conftest import InThread, activity_machine, wait_done
@@ -87,7 +87,9 @@ class InsufficientFunds(Exception):
     pass
 
 
-def test_an_exception_becomes_an_error_the_state_machine_catches(server: ServerProcess) -> None:
+def test_an_exception_becomes_an_error_the_state_machine_catches(
+    server: ServerProcess, caplog: pytest.LogCaptureFixture
+) -> None:
     client = server.client()
     catch = {"Catch": [{"ErrorEquals": ["InsufficientFunds"], "ResultPath": "$.error", "Next": "Declined"}]}
     act, sm = activity_machine(client, "pay", {**catch, "End": True}, Declined={"Type": "Pass", "End": True})
@@ -98,7 +100,8 @@ def test_an_exception_becomes_an_error_the_state_machine_catches(server: ServerP
             raise InsufficientFunds(f"{order['amount']} is more than the balance of 100")
         return {"paid": order["amount"]}
 
-    with InThread([Activity(act, pay, concurrency=2)], server):
+    running = InThread([Activity(act, pay, concurrency=2)], server)
+    with running:
         ok = client.start_execution(stateMachineArn=sm, input='{"amount": 5}')["executionArn"]
         declined = client.start_execution(stateMachineArn=sm, input='{"amount": 500}')["executionArn"]
         assert json.loads(wait_done(client, ok)["output"]) == {"paid": 5}
@@ -108,3 +111,10 @@ def test_an_exception_becomes_an_error_the_state_machine_catches(server: ServerP
         "Error": "InsufficientFunds", "Cause": "500 is more than the balance of 100"
     }  # fmt: skip
     assert "ActivityFailed" in history_types(client, declined)
+    # Structured logs name each task by a hash of its token, never the token itself.
+    assert len(running.tokens) == 2
+    records = [r for r in caplog.records if r.name == "stepstone.worker"]
+    assert {getattr(r, "event", None) for r in records} >= {"task.received", "task.succeeded", "task.failed"}
+    assert {getattr(r, "task", None) for r in records} - {None} == {task_ref(t) for t in running.tokens}
+    logged = caplog.text + "".join(JsonFormatter().format(r) for r in records)
+    assert not any(token in logged for token in running.tokens)
