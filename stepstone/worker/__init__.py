@@ -15,7 +15,8 @@ Only the public API is called, through boto3, so pointing the client at AWS chan
 
 from stepstone.worker.activity import Activity, ActivityNotFound, resolve_activity
 from stepstone.worker.logs import JsonFormatter, task_ref
-from stepstone.worker.worker import STOPPED_ERROR, Worker
+from stepstone.worker.tasks import STOPPED_ERROR
+from stepstone.worker.worker import Worker
 
 __all__ = [
     "STOPPED_ERROR",
