@@ -183,6 +183,7 @@ async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await server.service.confirm_hand_outs()
         await server.store.close()
 
 

@@ -6,7 +6,8 @@ deleted) a moment after the answer was written, or sooner by the task's first he
 callback. A server that dies while answering never confirms, so the task is visible again when the
 window ends and goes to the next poller instead of waiting for its timeout. While the server lives a
 client sees what AWS shows: one delivery per task, one ActivityStarted. What a worker may see twice:
-a task handed out just before the server died, if that answer did reach its worker; the second
+a task handed out less than `CONFIRM_DELAY` before the server died (killed, or stopped by a signal,
+which ends `stepstone serve` without its clean-up) if that answer did reach its worker; the second
 hand-out carries the same token and input, and the first callback wins (an identical repeat is
 accepted, a different one is TaskTimedOut).
 """
@@ -53,6 +54,10 @@ class HandOutConfirmations:
 
     async def _confirm(self) -> None:
         await asyncio.sleep(CONFIRM_DELAY)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Confirm what is waiting now (the batch, or a clean shutdown)."""
         ids: Sequence[int]
         ids, self._ids = self._ids, []
         try:
@@ -130,6 +135,12 @@ class ActivityOperations(ServiceBase):
                 return {}
             # No signal says a hidden hand-out is visible again: look again when a window can have ended.
             await self.signals.wait(arn, min(remaining, self.activity_visibility.total_seconds()), queued)
+
+    async def confirm_hand_outs(self) -> None:
+        """Confirm at once the hand-outs still waiting for their batch: a server stopping cleanly has
+        answered them, and must not hand them out again when it comes back."""
+        if self._confirmations is not None:
+            await self._confirmations.flush()
 
     def _confirm(self, task_id: int) -> None:
         if self._confirmations is None:

@@ -20,9 +20,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
+from stepstone.worker import Activity
 from tests.server.conftest import ServerProcess
 from tests.server.test_callbacks import history_types
-from tests.worker.conftest import activity_machine, log_events, wait_done, worker_process
+from tests.worker.conftest import InThread, activity_machine, log_events, wait_done, worker_process
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +61,35 @@ def test_a_confirmed_hand_out_is_never_handed_out_again(server: ServerProcess) -
         short_client(server, 3).get_activity_task(activityArn=act)
     client.send_task_success(taskToken=first["taskToken"], output='{"ok": true}')
     assert wait_done(client, arn)["status"] == "SUCCEEDED"
+
+
+def test_a_callback_the_server_was_down_for_is_retried_until_it_answers(
+    sqlite_server: ServerProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = sqlite_server.client()
+    act, sm = activity_machine(client, "patient", {"End": True})
+    began, finish = threading.Event(), threading.Event()
+
+    def job(task: dict[str, Any]) -> dict[str, Any]:
+        began.set()
+        finish.wait(20)
+        return {"done": task["n"]}
+
+    with InThread([Activity(act, job)], sqlite_server) as worker:
+        arn = client.start_execution(stateMachineArn=sm, input='{"n": 1}')["executionArn"]
+        assert began.wait(20)
+        sqlite_server.kill()
+        finish.set()  # the function returns while the server is down: SendTaskSuccess fails, again and again
+        time.sleep(1.5)
+        sqlite_server.start()
+        described = wait_done(sqlite_server.client(), arn)
+        assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"done": 1}
+        deadline = time.monotonic() + 10
+        while worker.stats["succeeded"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    succeeded = [r for r in caplog.records if getattr(r, "event", None) == "task.succeeded"]
+    assert len(succeeded) == 1 and getattr(succeeded[0], "attempts", 0) > 1
 
 
 EXECUTIONS = 150
