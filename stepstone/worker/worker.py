@@ -54,7 +54,7 @@ class Worker:
             client = boto3.client(
                 "stepfunctions",
                 endpoint_url=endpoint_url,
-                region_name=region,
+                region_name=region or (boto3.Session().region_name or "us-east-1" if endpoint_url else None),
                 config=client_config(2 * slots + 4),
             )
         self.client = client

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.slow
 TASKS = 1000
 
 
-def test_a_worker_serves_1000_tasks_at_concurrency_16(sqlite_server: ServerProcess) -> None:
-    client = sqlite_server.client()
+def test_a_worker_serves_1000_tasks_at_concurrency_16(server: ServerProcess) -> None:
+    client = server.client()
     act, sm = activity_machine(client, "double", {"End": True})
     with ThreadPoolExecutor(8) as pool:
         arns = list(pool.map(
@@ -44,7 +44,7 @@ def test_a_worker_serves_1000_tasks_at_concurrency_16(sqlite_server: ServerProce
         return {"doubled": task["n"] * 2}
 
     began = time.monotonic()
-    with InThread([Activity(act, double, concurrency=16)], sqlite_server) as worker:
+    with InThread([Activity(act, double, concurrency=16)], server) as worker:
         for i, arn in enumerate(arns):
             described = wait_done(client, arn, timeout=60)
             assert described["status"] == "SUCCEEDED", described
@@ -52,7 +52,7 @@ def test_a_worker_serves_1000_tasks_at_concurrency_16(sqlite_server: ServerProce
         elapsed = time.monotonic() - began
         assert worker.stats["received"] == TASKS and worker.stats["succeeded"] == TASKS
     assert 8 <= most <= 16  # the limit holds and is used
-    assert elapsed < 60
+    assert elapsed < 90  # measured: ~4-9 s on SQLite, ~25 s on PostgreSQL (2 shared cores)
     print(f"\n1000 tasks at concurrency 16: {elapsed:.1f} s ({TASKS / elapsed:.0f} tasks/s), peak {most}")
 
 
