@@ -114,6 +114,7 @@ def build(config: Config) -> Server:
     approval_integration(config, approvals, store).register_into(registry)
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
+    service.activity_visibility = timedelta(seconds=config.activity_visibility_seconds)
     # Off loopback without --insecure-no-auth, signatures are required even if every key is revoked.
     authenticator = SigV4Authenticator(
         service, always=not is_loopback(config.host) and not config.insecure_no_auth
@@ -215,6 +216,7 @@ async def stop_gracefully(server: Server, loops: list[asyncio.Task[None]]) -> No
         await asyncio.wait(late, timeout=bound)
     await server.worker.stop()  # and any command the last round started
     server.worker.signals.cancel_all()
+    await server.service.confirm_hand_outs()  # activity tasks answered but not yet confirmed
     await server.store.close()  # PostgreSQL: this node's leases go now, not when they run out
 
 

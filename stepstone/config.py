@@ -85,6 +85,7 @@ class Config:
     db: Path | None = None  # None: in-memory store (nothing survives a restart)
     dsn: str | None = None  # a PostgreSQL database many nodes share (instead of `db`)
     lease_seconds: float = 30.0  # PostgreSQL: how long claimed work stays a dead node's before others take it
+    activity_visibility_seconds: float = 10.0  # an unconfirmed GetActivityTask hand-out returns after this
     functions: tuple[Path, ...] = ()
     examples: bool = False
     region: str = REGION

@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "web": {"web", "service", "errors", "asl", "engine"},
     "errors": {"errors"},
     "config": {"config", "errors"},
+    "worker": {"worker"},  # a client of the public API (boto3), like any user's worker
 }
 # `metrics` is a leaf like `errors`: every layer above the pure core records into it, it imports none
 for _layer in ("store", "integrations", "runtime", "service", "api", "web"):

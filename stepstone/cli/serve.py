@@ -34,6 +34,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--functions", type=Path, nargs="*", default=[], help="Python files of Lambda handlers"
     )
+    parser.add_argument(
+        "--activity-visibility", type=float, default=10.0, metavar="SECONDS",
+        help="an activity task handed out but never confirmed (the server died answering) returns after this",
+    )  # fmt: skip
     parser.add_argument("--examples", action="store_true", help="load the state machines under examples/")
     parser.add_argument("--debug", action="store_true", help="log every request and transition")
     operate = parser.add_argument_group("operations", "logs, retention and shutdown (docs/operating.md)")
@@ -116,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     keep: timedelta | None = args.retention  # argparse applies the type to the default too
     config = dataclasses.replace(
         config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args),
-        clock=args.clock, mock_config=args.mock_config,
+        clock=args.clock, mock_config=args.mock_config, activity_visibility_seconds=args.activity_visibility,
         retention_seconds=None if keep is None else keep.total_seconds(),
         shutdown_seconds=args.shutdown_seconds, log_format=args.log_format,
     )  # fmt: skip

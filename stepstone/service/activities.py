@@ -1,9 +1,23 @@
-"""Activities and the GetActivityTask long poll."""
+"""Activities and the GetActivityTask long poll.
+
+A hand-out is provisional, like a message under a queue's visibility timeout: the claim hides the
+task for `activity_visibility` instead of deleting it, and the hand-out is confirmed (the row
+deleted) a moment after the answer was written, or sooner by the task's first heartbeat or its
+callback. A server that dies while answering never confirms, so the task is visible again when the
+window ends and goes to the next poller instead of waiting for its timeout. While the server lives a
+client sees what AWS shows: one delivery per task, one ActivityStarted. What a worker may see twice:
+a task handed out less than `CONFIRM_DELAY` before the server died (killed, or stopped by a signal,
+which ends `stepstone serve` without its clean-up) if that answer did reach its worker; the second
+hand-out carries the same token and input, and the first callback wins (an identical repeat is
+accepted, a different one is TaskTimedOut).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from stepstone import errors as E
@@ -15,13 +29,48 @@ from stepstone.service.base import (
     ServiceBase,
     _page,
 )
-from stepstone.store.base import ActivityRow, ActivityTaskRow
+from stepstone.store.base import ActivityRow, ActivityTaskRow, Store
 
 log = logging.getLogger("stepstone.service.activities")
+
+#: How long a hand-out stays provisional: unconfirmed by then, the task is handed out again.
+DEFAULT_VISIBILITY = timedelta(seconds=10)
+#: Confirmations wait this long (the answer is written by then) and go to the store in one batch.
+CONFIRM_DELAY = 0.2
+
+
+class HandOutConfirmations:
+    """Confirms provisional hand-outs in batches, shortly after their answers went out."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._ids: list[int] = []
+        self._flush: asyncio.Task[None] | None = None
+
+    def add(self, task_id: int) -> None:
+        self._ids.append(task_id)
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.get_running_loop().create_task(self._confirm())
+
+    async def _confirm(self) -> None:
+        await asyncio.sleep(CONFIRM_DELAY)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Confirm what is waiting now (the batch, or a clean shutdown)."""
+        ids: Sequence[int]
+        ids, self._ids = self._ids, []
+        try:
+            await self.store.confirm_activity_tasks(ids)
+        except Exception:  # they show again when their window ends: handed out twice at worst
+            log.warning("could not confirm %d activity hand-outs", len(ids), exc_info=True)
 
 
 class ActivityOperations(ServiceBase):
     """Activities and the GetActivityTask long poll."""
+
+    activity_visibility: timedelta = DEFAULT_VISIBILITY
+    _confirmations: HandOutConfirmations | None = None
 
     # activities -------------------------------------------------------------------------------------
 
@@ -64,19 +113,39 @@ class ActivityOperations(ServiceBase):
             # Subscribed before looking, so a task queued while the claim runs wakes this poll.
             queued = self.signals.subscribe(arn)
             try:
-                task = await self.store.claim_activity_task(arn, started)
+                now = self.clock.now()
+                task = await self.store.claim_activity_task(
+                    arn, started, now=now, hidden_until=now + self.activity_visibility
+                )
             except BaseException:
                 self.signals.discard(arn, queued)
                 raise
             if task is not None:
                 self.signals.discard(arn, queued)
+                if task.deliveries:
+                    log.warning("activity task %s of %s handed out again (an earlier hand-out was not "
+                                "confirmed)", task.task_id, task.execution_arn)  # fmt: skip
+                answer = await self._hand_out(task)
+                self._confirm(task.id)
                 self.worker.wake()
-                return await self._hand_out(task)
+                return answer
             remaining = deadline - loop.time()
             if remaining <= 0 or self.signals.closed:  # closed: the server shuts down, answer "no task"
                 self.signals.discard(arn, queued)
                 return {}
-            await self.signals.wait(arn, remaining, queued)
+            # No signal says a hidden hand-out is visible again: look again when a window can have ended.
+            await self.signals.wait(arn, min(remaining, self.activity_visibility.total_seconds()), queued)
+
+    async def confirm_hand_outs(self) -> None:
+        """Confirm at once the hand-outs still waiting for their batch: a server stopping cleanly has
+        answered them, and must not hand them out again when it comes back."""
+        if self._confirmations is not None:
+            await self._confirmations.flush()
+
+    def _confirm(self, task_id: int) -> None:
+        if self._confirmations is None:
+            self._confirmations = HandOutConfirmations(self.store)
+        self._confirmations.add(task_id)
 
     async def _hand_out(self, task: ActivityTaskRow) -> dict[str, Any]:
         """The task as its worker sees it: the real token, in place of the references the queue keeps."""

@@ -126,6 +126,7 @@ class ActivityTaskRow:
     execution_arn: str
     task_id: str
     input: str
+    deliveries: int = 0  # when claimed: how many times it was handed out before
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,9 +250,24 @@ class Store(ApprovalStore, SecurityStore, Protocol):
     async def list_activities(self) -> list[ActivityRow]: ...
     async def delete_activity(self, arn: str) -> None: ...
     async def claim_activity_task(
-        self, activity_arn: str, started_event: TaskEventEncoder
+        self,
+        activity_arn: str,
+        started_event: TaskEventEncoder,
+        *,
+        now: datetime | None = None,
+        hidden_until: datetime | None = None,
     ) -> ActivityTaskRow | None:
-        """Take the oldest queued task of the activity, queueing its started event in the same transaction."""
+        """Take the oldest visible task of the activity, queueing its started event in the same transaction.
+
+        Without `hidden_until` the task leaves the queue. With it the hand-out is provisional: the row
+        stays, hidden until then, and is visible again (to a claim whose `now` has passed it) unless
+        `confirm_activity_tasks`, a heartbeat or a callback of the task takes it away first. Only a
+        task's first hand-out queues the started event.
+        """
+        ...
+
+    async def confirm_activity_tasks(self, ids: Sequence[int]) -> None:
+        """Forget provisional hand-outs now known delivered (ids of claimed rows; unknown ids are fine)."""
         ...
 
     # operations

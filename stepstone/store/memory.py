@@ -48,6 +48,7 @@ class MemoryStore:
         self.tasks: dict[tuple[str, str], TaskRow] = {}
         self.activities: dict[str, ActivityRow] = {}
         self.activity_tasks: dict[int, ActivityTaskRow] = {}
+        self.activity_hidden: dict[int, datetime] = {}  # provisional hand-outs: hidden until
         self.tag_map: dict[str, dict[str, str]] = {}
         self.users: dict[str, UserRow] = {}
         self.sessions: dict[str, SessionRow] = {}
@@ -208,9 +209,9 @@ class MemoryStore:
             open_task = self.tasks.get(key)
             if open_task is not None and open_task.status == "open":
                 self.tasks[key] = dataclasses.replace(open_task, status="closed", closed=t.closed_at)
-            for aid, queued in list(self.activity_tasks.items()):
-                if (queued.execution_arn, queued.task_id) == key:
-                    del self.activity_tasks[aid]
+            self._forget_hand_outs(
+                [a for a, q in self.activity_tasks.items() if (q.execution_arn, q.task_id) == key]
+            )
 
     async def fire_due_timers(self, now: datetime, encode: TimerEncoder) -> int:
         due = sorted((d, k) for k, d in self.timers.items() if d <= now)
@@ -265,6 +266,7 @@ class MemoryStore:
         closed = dataclasses.replace(task, status="closed", result=result, closed=now)
         self.tasks[(task.execution_arn, task.task_id)] = closed
         await self.enqueue(task.execution_arn, event)
+        self._delivered(task)
         return CallbackOutcome("accepted", closed)
 
     async def heartbeat_task(self, token_hash: str, event: str, now: datetime) -> CallbackOutcome:
@@ -277,6 +279,7 @@ class MemoryStore:
             task = dataclasses.replace(task, heartbeat_at=now + timedelta(seconds=task.heartbeat_seconds))
             self.tasks[(task.execution_arn, task.task_id)] = task
         await self.enqueue(task.execution_arn, event)
+        self._delivered(task)
         return CallbackOutcome("accepted", task)
 
     async def create_activity(self, row: ActivityRow) -> ActivityRow:
@@ -293,17 +296,48 @@ class MemoryStore:
         self.tag_map.pop(arn, None)
 
     async def claim_activity_task(
-        self, activity_arn: str, started_event: TaskEventEncoder
+        self,
+        activity_arn: str,
+        started_event: TaskEventEncoder,
+        *,
+        now: datetime | None = None,
+        hidden_until: datetime | None = None,
     ) -> ActivityTaskRow | None:
+        def visible(aid: int) -> bool:
+            hidden = self.activity_hidden.get(aid)
+            return hidden is None or (now is not None and hidden <= now)
+
         queued = sorted(
-            (r for r in self.activity_tasks.values() if r.activity_arn == activity_arn), key=lambda r: r.id
+            (r for r in self.activity_tasks.values() if r.activity_arn == activity_arn and visible(r.id)),
+            key=lambda r: r.id,
         )
         if not queued:
             return None
         row = queued[0]
-        del self.activity_tasks[row.id]
-        await self.enqueue(row.execution_arn, started_event(row.task_id))
+        if hidden_until is None:
+            del self.activity_tasks[row.id]
+            self.activity_hidden.pop(row.id, None)
+        else:
+            self.activity_hidden[row.id] = hidden_until
+            self.activity_tasks[row.id] = dataclasses.replace(row, deliveries=row.deliveries + 1)
+        if not row.deliveries:
+            await self.enqueue(row.execution_arn, started_event(row.task_id))
         return row
+
+    async def confirm_activity_tasks(self, ids: Sequence[int]) -> None:
+        self._forget_hand_outs(ids)
+
+    def _delivered(self, task: TaskRow) -> None:
+        """A heartbeat or callback of the task: its provisional hand-out was delivered."""
+        key = (task.execution_arn, task.task_id)
+        self._forget_hand_outs(
+            [a for a, r in self.activity_tasks.items() if (r.execution_arn, r.task_id) == key]
+        )
+
+    def _forget_hand_outs(self, ids: Sequence[int]) -> None:
+        for aid in ids:
+            self.activity_tasks.pop(aid, None)
+            self.activity_hidden.pop(aid, None)
 
     # access keys and the audit log -----------------------------------------------------------------
 

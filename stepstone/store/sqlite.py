@@ -47,6 +47,10 @@ from stepstone.store.sqlite_writer import Writer
 T = TypeVar("T")
 
 
+def _task_key(task: TaskRow) -> dict[str, str]:
+    return {"execution_arn": task.execution_arn, "task_id": task.task_id}
+
+
 def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
     """(version, SQL) of every numbered migration, in order."""
     folder = resources.files("stepstone.store").joinpath(f"migrations/{dialect}")
@@ -417,6 +421,7 @@ class SqliteStore(SqliteOps):
             if c.execute(Q["close_task_by_callback"], params).rowcount:
                 task = _task(c.execute(Q["task_by_hash"], {"token_hash": token_hash}).fetchone())
                 c.execute(Q["enqueue"], {"execution_arn": task.execution_arn, "event": event})
+                c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
                 return CallbackOutcome("accepted", task)
             r = c.execute(Q["task_by_hash"], {"token_hash": token_hash}).fetchone()
             if r is None:
@@ -439,6 +444,7 @@ class SqliteStore(SqliteOps):
             beat = None if task.heartbeat_seconds is None else now + timedelta(seconds=task.heartbeat_seconds)
             c.execute(Q["heartbeat_task"], {"token_hash": token_hash, "heartbeat_at": ts(beat)})
             c.execute(Q["enqueue"], {"execution_arn": task.execution_arn, "event": event})
+            c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
             return CallbackOutcome("accepted", task)
 
         return await self._write(tx)
@@ -472,19 +478,36 @@ class SqliteStore(SqliteOps):
         await self._write(tx)
 
     async def claim_activity_task(
-        self, activity_arn: str, started_event: TaskEventEncoder
+        self,
+        activity_arn: str,
+        started_event: TaskEventEncoder,
+        *,
+        now: datetime | None = None,
+        hidden_until: datetime | None = None,
     ) -> ActivityTaskRow | None:
         def tx(c: sqlite3.Connection) -> ActivityTaskRow | None:
-            r = c.execute(Q["next_activity_task"], {"activity_arn": activity_arn}).fetchone()
+            r = c.execute(Q["next_activity_task"], {"activity_arn": activity_arn, "now": ts(now)}).fetchone()
             if r is None:
                 return None
-            c.execute(Q["delete_activity_task"], {"id": r["id"]})
-            c.execute(
-                Q["enqueue"], {"execution_arn": r["execution_arn"], "event": started_event(r["task_id"])}
+            if hidden_until is None:
+                c.execute(Q["delete_activity_task"], {"id": r["id"]})
+            else:
+                c.execute(Q["hide_activity_task"], {"id": r["id"], "hidden_until": ts(hidden_until)})
+            if not r["deliveries"]:
+                started = started_event(r["task_id"])
+                c.execute(Q["enqueue"], {"execution_arn": r["execution_arn"], "event": started})
+            return ActivityTaskRow(
+                r["id"], r["activity_arn"], r["execution_arn"], r["task_id"], r["input"], r["deliveries"]
             )
-            return ActivityTaskRow(r["id"], r["activity_arn"], r["execution_arn"], r["task_id"], r["input"])
 
         return await self._write(tx)
+
+    async def confirm_activity_tasks(self, ids: Sequence[int]) -> None:
+        def tx(c: sqlite3.Connection) -> None:
+            c.execute(Q["confirm_activity_tasks"], {"ids": json.dumps(list(ids))})
+
+        if ids:
+            await self._write(tx)
 
     # access keys and the audit log -----------------------------------------------------------------
 

@@ -84,6 +84,10 @@ def _task(r: DictRow) -> TaskRow:
     )  # fmt: skip
 
 
+def _task_key(task: TaskRow) -> dict[str, str]:
+    return {"execution_arn": task.execution_arn, "task_id": task.task_id}
+
+
 def _activity(r: DictRow) -> ActivityRow:
     return ActivityRow(r["arn"], r["name"], r["created"])
 
@@ -385,6 +389,7 @@ class PostgresStore(PostgresOps, AccountsMixin):
             if closed is not None:
                 task = _task(closed)
                 await self._enqueue(c, task.execution_arn, event)
+                await c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
                 return CallbackOutcome("accepted", task)
             r = await (await c.execute(Q["task_by_hash"], {"token_hash": token_hash})).fetchone()
             if r is None:
@@ -405,6 +410,7 @@ class PostgresStore(PostgresOps, AccountsMixin):
             beat = None if task.heartbeat_seconds is None else now + timedelta(seconds=task.heartbeat_seconds)
             await c.execute(Q["heartbeat_task"], {"token_hash": token_hash, "heartbeat_at": beat})
             await self._enqueue(c, task.execution_arn, event)
+            await c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
             return CallbackOutcome("accepted", task)
 
     # activities -------------------------------------------------------------------------------------
@@ -431,14 +437,28 @@ class PostgresStore(PostgresOps, AccountsMixin):
             await c.execute(Q["delete_tags"], {"arn": arn})
 
     async def claim_activity_task(
-        self, activity_arn: str, started_event: TaskEventEncoder
+        self,
+        activity_arn: str,
+        started_event: TaskEventEncoder,
+        *,
+        now: datetime | None = None,
+        hidden_until: datetime | None = None,
     ) -> ActivityTaskRow | None:
+        params = {"activity_arn": activity_arn, "now": now, "hidden_until": hidden_until}
         async with self.db.transaction() as c:
-            r = await (await c.execute(Q["claim_activity_task"], {"activity_arn": activity_arn})).fetchone()
+            r = await (await c.execute(Q["claim_activity_task"], params)).fetchone()
             if r is None:
                 return None
-            await self._enqueue(c, r["execution_arn"], started_event(r["task_id"]))
-            return ActivityTaskRow(r["id"], r["activity_arn"], r["execution_arn"], r["task_id"], r["input"])
+            if not r["deliveries"]:
+                await self._enqueue(c, r["execution_arn"], started_event(r["task_id"]))
+            return ActivityTaskRow(
+                r["id"], r["activity_arn"], r["execution_arn"], r["task_id"], r["input"], r["deliveries"]
+            )
+
+    async def confirm_activity_tasks(self, ids: Sequence[int]) -> None:
+        if ids:
+            async with self.db.transaction() as c:
+                await c.execute(Q["confirm_activity_tasks"], {"ids": list(ids)})
 
     # tags -------------------------------------------------------------------------------------------
 

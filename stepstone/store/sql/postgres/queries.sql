@@ -329,10 +329,24 @@ INSERT INTO activity_tasks (activity_arn, execution_arn, task_id, input)
 VALUES (%(activity_arn)s, %(execution_arn)s, %(task_id)s, %(input)s);
 
 -- name: claim_activity_task
-DELETE FROM activity_tasks WHERE id = (
-    SELECT id FROM activity_tasks WHERE activity_arn = %(activity_arn)s ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+-- The oldest visible task: deleted (a final claim) or, with a hidden_until, hidden until then (provisional).
+-- `deliveries` comes back as the number of earlier hand-outs.
+WITH picked AS (
+    SELECT id FROM activity_tasks
+    WHERE activity_arn = %(activity_arn)s AND (hidden_until IS NULL OR hidden_until <= %(now)s::timestamptz)
+    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+), taken AS (
+    DELETE FROM activity_tasks WHERE id IN (SELECT id FROM picked) AND %(hidden_until)s::timestamptz IS NULL
+    RETURNING id, activity_arn, execution_arn, task_id, input, deliveries
+), hidden AS (
+    UPDATE activity_tasks SET hidden_until = %(hidden_until)s::timestamptz, deliveries = deliveries + 1
+    WHERE id IN (SELECT id FROM picked) AND %(hidden_until)s::timestamptz IS NOT NULL
+    RETURNING id, activity_arn, execution_arn, task_id, input, deliveries - 1 AS deliveries
 )
-RETURNING *;
+SELECT * FROM taken UNION ALL SELECT * FROM hidden;
+
+-- name: confirm_activity_tasks
+DELETE FROM activity_tasks WHERE id = ANY(%(ids)s::bigint[]);
 
 -- name: upsert_tag
 INSERT INTO tags (resource_arn, key, value) VALUES (%(arn)s, %(key)s, %(value)s)

@@ -105,7 +105,9 @@ CREATE TABLE activity_tasks (
     activity_arn TEXT NOT NULL,
     execution_arn TEXT NOT NULL,
     task_id TEXT NOT NULL,
-    input TEXT NOT NULL
+    input TEXT NOT NULL,
+    hidden_until TIMESTAMPTZ,  -- a provisional hand-out (GetActivityTask) is hidden until then
+    deliveries INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE INDEX activity_tasks_by_activity ON activity_tasks (activity_arn, id);

@@ -157,7 +157,15 @@ INSERT INTO activity_tasks (activity_arn, execution_arn, task_id, input)
 VALUES (:activity_arn, :execution_arn, :task_id, :input);
 
 -- name: next_activity_task
-SELECT * FROM activity_tasks WHERE activity_arn = :activity_arn ORDER BY id LIMIT 1;
+SELECT * FROM activity_tasks
+WHERE activity_arn = :activity_arn AND (hidden_until IS NULL OR hidden_until <= :now)
+ORDER BY id LIMIT 1;
+
+-- name: hide_activity_task
+UPDATE activity_tasks SET hidden_until = :hidden_until, deliveries = deliveries + 1 WHERE id = :id;
+
+-- name: confirm_activity_tasks
+DELETE FROM activity_tasks WHERE id IN (SELECT value FROM json_each(:ids));
 
 -- name: delete_activity_task
 DELETE FROM activity_tasks WHERE id = :id;

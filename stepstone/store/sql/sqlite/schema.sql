@@ -97,13 +97,15 @@ CREATE TABLE activities (
     created TEXT NOT NULL
 );
 
+-- hidden_until, deliveries: migration 0014 (a provisional GetActivityTask hand-out), written as
+-- SQLite keeps a column added by ALTER TABLE.
 CREATE TABLE activity_tasks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     activity_arn TEXT NOT NULL,
     execution_arn TEXT NOT NULL,
     task_id TEXT NOT NULL,
     input TEXT NOT NULL
-);
+, hidden_until TEXT, deliveries INTEGER NOT NULL DEFAULT 0);
 
 CREATE INDEX activity_tasks_by_activity ON activity_tasks (activity_arn, id);
 
