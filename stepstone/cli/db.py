@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         applied = asyncio.run(upgrade(args.db))
         print(json.dumps({"store": "postgresql", "applied": applied}))
         return 0
-    from stepstone.store.sqlite import migrate, migrations
+    from stepstone.store.sqlite import migrate
+    from stepstone.store.sqlite_common import migrations
 
     conn = sqlite3.connect(args.db, isolation_level=None)
     try:

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,7 +39,7 @@ from stepstone.store.base import (
     WorkItem,
 )
 from stepstone.store.security import AccessKeyRow, AuditRow
-from stepstone.store.sqlite_common import _dt, dt, load_queries, ts
+from stepstone.store.sqlite_common import _dt, dt, load_queries, migrations, ts
 from stepstone.store.sqlite_ops import SqliteOps
 from stepstone.store.sqlite_writer import Writer
 
@@ -49,15 +48,6 @@ T = TypeVar("T")
 
 def _task_key(task: TaskRow) -> dict[str, str]:
     return {"execution_arn": task.execution_arn, "task_id": task.task_id}
-
-
-def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
-    """(version, SQL) of every numbered migration, in order."""
-    folder = resources.files("stepstone.store").joinpath(f"migrations/{dialect}")
-    found = [
-        (int(f.name.split("_", 1)[0]), f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql")
-    ]
-    return sorted(found)
 
 
 def migrate(conn: sqlite3.Connection) -> None:

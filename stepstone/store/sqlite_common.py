@@ -35,3 +35,12 @@ def load_queries(dialect: str = "sqlite", file: str = "queries.sql") -> dict[str
         elif name is not None and not line.startswith("--"):
             queries[name] += line + "\n"
     return {k: v.strip() for k, v in queries.items()}
+
+
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
+    """(version, SQL) of every numbered migration, in order."""
+    folder = resources.files("stepstone.store").joinpath(f"migrations/{dialect}")
+    found = [
+        (int(f.name.split("_", 1)[0]), f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql")
+    ]
+    return sorted(found)

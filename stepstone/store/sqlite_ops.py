@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from stepstone.store.base import OpsSnapshot
-from stepstone.store.sqlite_common import _dt, dt, load_queries, ts
+from stepstone.store.sqlite_common import _dt, dt, load_queries, migrations, ts
 
 T = TypeVar("T")
 OPS = load_queries("sqlite", "ops.sql")
@@ -25,8 +25,6 @@ _CHILDREN = (
 
 def known_migrations() -> set[int]:
     """The migrations this code ships."""
-    from stepstone.store.sqlite import migrations  # the migrations live with the store
-
     return {version for version, _ in migrations()}
 
 

@@ -7,7 +7,8 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from stepstone.store.sqlite import load_queries, migrate, migrations
+from stepstone.store.sqlite import migrate
+from stepstone.store.sqlite_common import load_queries, migrations
 
 
 def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
