@@ -20,6 +20,7 @@ from stepstone.config import ApprovalSettings, Config, approval_settings, load_t
 from stepstone.engine.tokens import KeyRing
 from stepstone.errors import ServiceError
 from stepstone.integrations.approvals import ApprovalIntegration
+from stepstone.integrations.aws.registry import AwsIntegrations
 from stepstone.integrations.base import Registry
 from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
@@ -86,10 +87,11 @@ def build(config: Config) -> Server:
     functions = list(config.functions)
     if config.examples:  # the examples' state machines call the examples' functions
         functions += sorted(p for p in EXAMPLES.glob("*/functions.py") if p not in functions)
-    if functions:
-        FunctionIntegration.from_files(functions, region=config.region, account=config.account).register_into(
-            registry
-        )
+    aws = AwsIntegrations.from_env(config.region)
+    # Lambda ARNs that name no loaded function go to the Lambda Invoke API at the configured endpoint.
+    FunctionIntegration.from_files(
+        functions, region=config.region, account=config.account, remote=aws.lambdas
+    ).register_into(registry)
     clock = SystemClock()
     worker = Worker(store, registry, keys, clock=clock, poll_seconds=5.0 if config.dsn else None)
     wake_on_notify(store, worker)
@@ -99,6 +101,7 @@ def build(config: Config) -> Server:
     HttpIntegration().register_into(registry)
     approvals = approval_settings(config)
     approval_integration(config, approvals, store).register_into(registry)
+    aws.register_into(registry)  # SQS, SNS, DynamoDB, EventBridge, aws-sdk:* through botocore
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
     # Off loopback without --insecure-no-auth, signatures are required even if every key is revoked.

@@ -20,6 +20,7 @@ unreachable service never blocks the worker loop and never grows threads without
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 from collections.abc import Mapping
@@ -31,7 +32,7 @@ import botocore.config
 import botocore.session
 from botocore.credentials import Credentials
 
-__all__ = ["ENDPOINT_ALIASES", "AwsClients", "ClientSettings"]
+__all__ = ["ENDPOINT_ALIASES", "AwsClients", "ClientSettings", "StreamedBytes"]
 
 #: Step Functions Local's endpoint variables, by botocore service name.
 ENDPOINT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -56,6 +57,10 @@ ENDPOINT_ALIASES: dict[str, tuple[str, ...]] = {
 #: Threads shared by every AWS call of the process: bounds concurrency and memory, not correctness.
 DEFAULT_THREADS = 16
 PLACEHOLDER_CREDENTIALS = Credentials("stepstone", "stepstone")
+
+
+class StreamedBytes(bytes):
+    """A streaming response member (S3's `Body`), read to the end in the call's thread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,10 @@ class AwsClients:
         def run() -> dict[str, Any]:
             method = getattr(self.client(service), operation)
             result: dict[str, Any] = method(**params)
+            for key, value in result.items():  # a stream is read here, never on the event loop
+                if hasattr(value, "read") and hasattr(value, "close"):
+                    with contextlib.closing(value):
+                        result[key] = StreamedBytes(value.read())
             return result
 
         return await loop.run_in_executor(self._pool, run)

@@ -56,11 +56,12 @@ def _exception_name(code: str) -> str:
     return code if code.endswith("Exception") else code + "Exception"
 
 
-def _parts(exc: ClientError) -> tuple[str, str, int, str]:
+def _parts(exc: ClientError, *, modelled: bool = False) -> tuple[str, str, int, str]:
     response: dict[str, Any] = exc.response
     error = response.get("Error") or {}
     meta = response.get("ResponseMetadata") or {}
-    code = str(error.get("Code") or "Unknown")
+    # a query-compatible service (SQS) also gives the modelled name, which the Java SDK v2 raises
+    code = str((modelled and error.get("QueryErrorCode")) or error.get("Code") or "Unknown")
     message = str(error.get("Message") or code)
     status = int(meta.get("HTTPStatusCode") or 400)
     request_id = str(meta.get("RequestId") or (meta.get("HTTPHeaders") or {}).get("x-amzn-requestid") or "")
@@ -96,7 +97,7 @@ def service_failure(exc: Exception, naming: OptimizedNaming) -> ServiceFailure:
 def sdk_failure(exc: Exception, service: str) -> ServiceFailure:
     """An AWS SDK integration's failure; `service` is the PascalCase service name (`S3`, `Sfn`)."""
     if isinstance(exc, ClientError):
-        code, message, status, request_id = _parts(exc)
+        code, message, status, request_id = _parts(exc, modelled=True)
         details = f"Service: {service}, Status Code: {status}, Request ID: {request_id}"
         headers = (exc.response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
         if "x-amz-id-2" in headers:

@@ -1,0 +1,113 @@
+"""AWS's optimized integrations for SQS, SNS, DynamoDB and EventBridge.
+
+    arn:aws:states:::sqs:sendMessage[.waitForTaskToken]      SendMessage
+    arn:aws:states:::sns:publish[.waitForTaskToken]          Publish
+    arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem
+    arn:aws:states:::events:putEvents[.waitForTaskToken]     PutEvents
+
+Parameters are the API's own. As on AWS, a message body (SQS `MessageBody`, SNS `Message`, an
+EventBridge entry's `Detail`) that is JSON rather than a string is sent as its JSON text, which is
+how a definition hands `$$.Task.Token` on inside a JSON message. The result is the API's response
+with `SdkHttpMetadata` and `SdkResponseMetadata` added (the Java SDK v1 result object AWS returns);
+errors are named per `errors.OptimizedNaming` (`SQS.AmazonSQSException`,
+`DynamoDB.ConditionalCheckFailedException`, ...). With `.waitForTaskToken` the call's answer is the
+task's submission and the task waits for the callback (`dispatch` does that for every integration).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from stepstone.asl.errors import RUNTIME
+from stepstone.asl.json import JSON
+from stepstone.integrations.aws.calls import ServiceCaller
+from stepstone.integrations.aws.errors import OptimizedNaming, service_failure
+from stepstone.integrations.aws.metadata import sdk_metadata, without_metadata
+from stepstone.integrations.aws.shapes import to_json
+from stepstone.integrations.base import Registry, TaskRequest, TaskResult
+
+__all__ = ["OPTIMIZED", "OptimizedIntegration"]
+
+Prepare = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _as_text(value: Any) -> Any:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+def _text_member(name: str) -> Prepare:
+    def prepare(params: dict[str, Any]) -> dict[str, Any]:
+        return {**params, name: _as_text(params[name])} if name in params else params
+
+    return prepare
+
+
+def _event_details(params: dict[str, Any]) -> dict[str, Any]:
+    entries = params.get("Entries")
+    if not isinstance(entries, list):
+        return params
+    detail = _text_member("Detail")
+    fixed = [detail(e) if isinstance(e, dict) else e for e in entries]
+    return {**params, "Entries": fixed}
+
+
+def _unchanged(params: dict[str, Any]) -> dict[str, Any]:
+    return params
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One optimized integration: which botocore call it makes and how it names its errors."""
+
+    service: str
+    operation: str
+    naming: OptimizedNaming
+    prepare: Prepare = _unchanged
+
+
+_SQS = OptimizedNaming("SQS", "AmazonSQS", single="AmazonSQSException")
+_SNS = OptimizedNaming("SNS", "AmazonSNS")
+_DYNAMODB = OptimizedNaming("DynamoDB", "AmazonDynamoDBv2")
+_EVENTS = OptimizedNaming("EventBridge", "AmazonEventBridge")
+
+#: Resource ARN (without the pattern suffix) -> the call.
+OPTIMIZED: dict[str, Operation] = {
+    "arn:aws:states:::sqs:sendMessage": Operation("sqs", "SendMessage", _SQS, _text_member("MessageBody")),
+    "arn:aws:states:::sns:publish": Operation("sns", "Publish", _SNS, _text_member("Message")),
+    "arn:aws:states:::dynamodb:getItem": Operation("dynamodb", "GetItem", _DYNAMODB),
+    "arn:aws:states:::dynamodb:putItem": Operation("dynamodb", "PutItem", _DYNAMODB),
+    "arn:aws:states:::dynamodb:updateItem": Operation("dynamodb", "UpdateItem", _DYNAMODB),
+    "arn:aws:states:::dynamodb:deleteItem": Operation("dynamodb", "DeleteItem", _DYNAMODB),
+    "arn:aws:states:::events:putEvents": Operation("events", "PutEvents", _EVENTS, _event_details),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizedIntegration:
+    """The optimized SQS, SNS, DynamoDB and EventBridge integrations (request-response, token)."""
+
+    caller: ServiceCaller
+
+    @staticmethod
+    def handles(resource: str) -> bool:
+        return resource in OPTIMIZED
+
+    def register_into(self, registry: Registry) -> None:
+        registry.register(self.handles, self)
+
+    async def invoke(self, request: TaskRequest) -> TaskResult:
+        op = OPTIMIZED[request.resource]
+        if not isinstance(request.payload, dict):
+            return TaskResult.fail(RUNTIME, f"The {op.operation} Parameters must be an object.")
+        try:
+            response, shape = await self.caller.call(op.service, op.operation, op.prepare(request.payload))
+        except Exception as exc:
+            failure = service_failure(exc, op.naming)
+            return TaskResult.fail(failure.error, failure.cause)
+        result = to_json(without_metadata(response), shape)
+        assert isinstance(result, dict)
+        output: dict[str, JSON] = {**result, **sdk_metadata(response)}
+        return TaskResult.ok(output)
