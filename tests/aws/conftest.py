@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.aws.motoserver import CREDENTIALS, REGION, MotoServer, running
+from tests.server.conftest import server  # a real `stepstone serve` (SQLite and PostgreSQL)
+
+__all__ = ["moto", "moto_session", "server"]
 
 
 @pytest.fixture(scope="session")

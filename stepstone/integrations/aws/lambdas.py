@@ -41,8 +41,9 @@ class RemoteLambda:
     async def enabled(self) -> bool:
         """Whether there is a Lambda service to call: an endpoint, or credentials for AWS."""
         if self._enabled is None:
-            has_credentials = await asyncio.to_thread(lambda: self.clients.session.get_credentials())
-            self._enabled = self.endpoint() is not None or has_credentials is not None
+            self._enabled = self.endpoint() is not None or (
+                await asyncio.to_thread(self.clients.session.get_credentials) is not None
+            )
         return self._enabled
 
     async def invoke(self, name: str, arn: str, qualifier: str | None, event: JSON, wrap: bool) -> TaskResult:
