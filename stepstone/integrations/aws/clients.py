@@ -135,6 +135,8 @@ class AwsClients:
             retries={"max_attempts": self.settings.max_attempts, "mode": "standard"},
             max_pool_connections=DEFAULT_THREADS,
             ignore_configured_endpoint_urls=True,  # resolved above, aliases included
+            # as AWS's integrations: checksums sent where the API takes one, none asked of results
+            response_checksum_validation="when_required",
         )
         kwargs: dict[str, Any] = {"config": config, "endpoint_url": endpoint}
         if endpoint is not None and self._session.get_credentials() is None:

@@ -100,8 +100,8 @@ def sdk_failure(exc: Exception, service: str) -> ServiceFailure:
         code, message, status, request_id = _parts(exc, modelled=True)
         details = f"Service: {service}, Status Code: {status}, Request ID: {request_id}"
         headers = (exc.response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
-        if "x-amz-id-2" in headers:
-            details += f", Extended Request ID: {headers['x-amz-id-2']}"
+        if service == "S3":  # AWS's S3 client adds S3's second request id and no attempt count
+            details += f", Extended Request ID: {headers.get('x-amz-id-2', request_id)}"
             return ServiceFailure(f"{service}.{_exception_name(code)}", f"{message} ({details})")
         return ServiceFailure(
             f"{service}.{_exception_name(code)}", f"{message} ({details}) (SDK Attempt Count: 1)"

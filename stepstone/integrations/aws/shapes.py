@@ -5,9 +5,10 @@ service's API is camelCase, and results come back in PascalCase. So a parameter 
 the model's member name ignoring the case of its first letter, and every result member's first
 letter is raised. Map keys (DynamoDB attribute names, tags, S3 metadata) are data, never renamed.
 
-Values the model types: a non-string JSON value for a blob member is sent as its JSON text (AWS
-stores `false` as the 5 bytes `false`); a streaming blob result (S3's `Body`) is read and given back
-as text; other blobs are base64; timestamps are ISO-8601 in UTC, as the Java SDK prints them.
+Values the model types: a blob member is sent as the JSON text of its value, strings included
+(AWS stores the Body `"text data"` as 11 bytes, quotes and all, and `false` as the 5 bytes
+`false`); a streaming blob result (S3's `Body`) is read and given back as text; other blobs are
+base64; timestamps are ISO-8601 in UTC, as the Java SDK prints them.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def to_botocore(value: Any, shape: Shape | None) -> Any:
         return [to_botocore(item, shape.member) for item in value]
     if isinstance(shape, MapShape) and isinstance(value, dict):
         return {key: to_botocore(inner, shape.value) for key, inner in value.items()}
-    if shape.type_name == "blob" and not isinstance(value, (str, bytes)):
+    if shape.type_name == "blob" and not isinstance(value, bytes):
         return json.dumps(value, separators=(",", ":"))
     return value
 
