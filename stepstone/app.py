@@ -25,6 +25,8 @@ from stepstone.integrations.base import Registry
 from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.http import HttpIntegration
+from stepstone.integrations.map_runs import MapRunIntegration
+from stepstone.integrations.s3_objects import S3Objects
 from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import SystemClock
 from stepstone.runtime.worker import Worker
@@ -102,6 +104,10 @@ def build(config: Config) -> Server:
     approvals = approval_settings(config)
     approval_integration(config, approvals, store).register_into(registry)
     aws.register_into(registry)  # SQS, SNS, DynamoDB, EventBridge, aws-sdk:* through botocore
+    # Distributed Map: S3 item readers and result writers, child executions through the service.
+    MapRunIntegration(
+        store, S3Objects(aws.clients), service.start_nested, service.stop_map_run_children
+    ).register_into(registry)
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
     # Off loopback without --insecure-no-auth, signatures are required even if every key is revoked.

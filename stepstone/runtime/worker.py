@@ -230,7 +230,9 @@ class Worker:
         definition = await self.store.get_definition(*key)
         if definition is None:
             raise LookupError(f"no definition {key}")
-        return load_program(definition)
+        program = load_program(definition)
+        program.map_runs = True  # distributed Map states run real child executions here
+        return program
 
     async def _step(self, item: WorkItem) -> int:
         """One transition of one execution; 1 if it was committed, else 0 (the event stays queued)."""
