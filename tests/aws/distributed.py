@@ -16,7 +16,7 @@ from tests.server.conftest import ServerProcess
 ROLE = "arn:aws:iam::123456789012:role/r"
 BUCKET = "items"
 
-FUNCTIONS = '''
+FUNCTIONS = """
 def fail_odd(event, context):
     if event["n"] % 2:
         raise ValueError("odd " + str(event["n"]))
@@ -24,7 +24,7 @@ def fail_odd(event, context):
 
 def double(event, context):
     return {"n": int(event["n"]) * 2}
-'''
+"""
 
 
 @pytest.fixture
@@ -69,7 +69,9 @@ PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 
 def run(sfn: Any, definition: dict[str, Any], input: Any = None, timeout: float = 60) -> dict[str, Any]:
     """Create the machine, start it, wait for the end; DescribeExecution's answer."""
-    machine = sfn.create_state_machine(name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE)
+    machine = sfn.create_state_machine(
+        name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE
+    )
     arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(input or {}))[
         "executionArn"
     ]

@@ -11,7 +11,7 @@ from tests.server.conftest import ServerProcess
 
 __all__ = ["sfn_server"]
 
-CSV = "id,name\n1,ada\n2,grace\n3,\"hopper, grace\"\n4,\"multi\nline\"\n"
+CSV = 'id,name\n1,ada\n2,grace\n3,"hopper, grace"\n4,"multi\nline"\n'
 
 
 def csv_reader(**config: Any) -> dict[str, Any]:
@@ -29,7 +29,10 @@ def test_csv_in_s3_to_results_in_s3(moto: MotoServer, sfn_server: ServerProcess)
         PASS,
         ItemReader=csv_reader(),
         ItemSelector={"row.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
-        ResultWriter={"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": BUCKET, "Prefix": "out"}},
+        ResultWriter={
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": BUCKET, "Prefix": "out"},
+        },
         MaxConcurrency=2,
         Label="rows",
     )
