@@ -39,6 +39,7 @@ from stepstone.runtime.codec import (
     encode_invoke,
 )
 from stepstone.runtime.followups import cancellable, carry_out, decode_followup, encode_cancel, encode_report
+from stepstone.runtime.polls import first_poll, poll_transition, submitted_task
 from stepstone.runtime.signals import Signals
 from stepstone.store.base import (
     ActivityTaskRow,
@@ -251,6 +252,9 @@ class Worker:
         before = ExecutionState.from_json(json.loads(row.state)) if row.state else None
         # decide mutates `before`: keep what was open (task id -> resource) for the transition
         open_before = {t: task.resource for t, task in before.open_tasks.items()} if before else {}
+        if isinstance(event, TimerFired) and (polled := poll_transition(row, inbox, event, open_before, now)):
+            return await self._commit_poll(polled)  # a `.sync` job's poll timer: no decision to make
+        submitting = submitted_task(before, event)  # a copy: decide mutates `before`
         try:
             program = await self._program(row)
             decision = decide(
@@ -267,6 +271,10 @@ class Worker:
             return 0
         self._retry_at.pop(arn, None)
         transition = self._transition(row, inbox, open_before, decision, now)
+        if submitting is not None and submitting.task_id in decision.state.open_tasks:
+            timer = first_poll(self.registry, submitting, now)
+            if timer is not None:  # a `.sync` job: its first poll is armed with its submission
+                transition = dataclasses.replace(transition, arm_timers=[*transition.arm_timers, timer])
         try:
             await self.store.commit_transition(transition)
         except StoreConflict:
@@ -286,6 +294,16 @@ class Worker:
             self.wake()
         if transition.status in TERMINAL:
             self.signals.notify(f"execution:{arn}")
+        return 1
+
+    async def _commit_poll(self, transition: Transition) -> int:
+        try:
+            await self.store.commit_transition(transition)
+        except StoreConflict:
+            return 0
+        self._outbox_written = self._outbox_written or bool(transition.outbox)
+        if transition.arm_timers:
+            self.wake()
         return 1
 
     def _transition(

@@ -29,9 +29,9 @@ from stepstone.integrations.aws.metadata import sdk_metadata, without_metadata
 from stepstone.integrations.aws.shapes import to_json
 from stepstone.integrations.base import Registry, TaskRequest, TaskResult
 
-__all__ = ["OPTIMIZED", "OptimizedIntegration"]
+__all__ = ["OPTIMIZED", "Operation", "OptimizedIntegration", "optimized_call"]
 
-Prepare = Callable[[dict[str, Any]], dict[str, Any]]
+Prepare = Callable[[JSON], JSON]
 
 
 def _as_text(value: Any) -> Any:
@@ -39,22 +39,27 @@ def _as_text(value: Any) -> Any:
 
 
 def _text_member(name: str) -> Prepare:
-    def prepare(params: dict[str, Any]) -> dict[str, Any]:
-        return {**params, name: _as_text(params[name])} if name in params else params
+    def prepare(params: JSON) -> JSON:
+        return (
+            {**params, name: _as_text(params[name])}
+            if isinstance(params, dict) and name in params
+            else params
+        )
 
     return prepare
 
 
-def _event_details(params: dict[str, Any]) -> dict[str, Any]:
-    entries = params.get("Entries")
+def _event_details(params: JSON) -> JSON:
+    entries = params.get("Entries") if isinstance(params, dict) else None
     if not isinstance(entries, list):
         return params
     detail = _text_member("Detail")
     fixed = [detail(e) if isinstance(e, dict) else e for e in entries]
+    assert isinstance(params, dict)
     return {**params, "Entries": fixed}
 
 
-def _unchanged(params: dict[str, Any]) -> dict[str, Any]:
+def _unchanged(params: JSON) -> JSON:
     return params
 
 
@@ -100,14 +105,19 @@ class OptimizedIntegration:
 
     async def invoke(self, request: TaskRequest) -> TaskResult:
         op = OPTIMIZED[request.resource]
-        if not isinstance(request.payload, dict):
-            return TaskResult.fail(RUNTIME, f"The {op.operation} Parameters must be an object.")
-        try:
-            response, shape = await self.caller.call(op.service, op.operation, op.prepare(request.payload))
-        except Exception as exc:
-            failure = service_failure(exc, op.naming)
-            return TaskResult.fail(failure.error, failure.cause)
-        result = to_json(without_metadata(response), shape)
-        assert isinstance(result, dict)
-        output: dict[str, JSON] = {**result, **sdk_metadata(response)}
-        return TaskResult.ok(output)
+        return await optimized_call(self.caller, op, op.prepare(request.payload))
+
+
+async def optimized_call(caller: ServiceCaller, op: Operation, params: JSON) -> TaskResult:
+    """Make an optimized integration's call: the response with its SDK metadata, or AWS's failure."""
+    if not isinstance(params, dict):
+        return TaskResult.fail(RUNTIME, f"The {op.operation} Parameters must be an object.")
+    try:
+        response, shape = await caller.call(op.service, op.operation, params)
+    except Exception as exc:
+        failure = service_failure(exc, op.naming)
+        return TaskResult.fail(failure.error, failure.cause)
+    result = to_json(without_metadata(response), shape)
+    assert isinstance(result, dict)
+    output: dict[str, JSON] = {**result, **sdk_metadata(response)}
+    return TaskResult.ok(output)

@@ -9,6 +9,7 @@ from stepstone.integrations.aws.clients import AwsClients, ClientSettings
 from stepstone.integrations.aws.lambdas import RemoteLambda
 from stepstone.integrations.aws.optimized import OptimizedIntegration
 from stepstone.integrations.aws.sdk import SdkIntegration
+from stepstone.integrations.aws.sync import SyncJobs
 from stepstone.integrations.base import Registry
 
 __all__ = ["AwsIntegrations"]
@@ -33,6 +34,7 @@ class AwsIntegrations:
         """Register after the more specific integrations: aws-sdk:* accepts any service."""
         caller = ServiceCaller(self.clients)
         OptimizedIntegration(caller).register_into(registry)
+        SyncJobs(caller).register_into(registry)  # ECS, Batch, Glue, Athena, CodeBuild (.sync polled)
         SdkIntegration(caller).register_into(registry)
 
     def close(self) -> None:
