@@ -126,3 +126,16 @@ def test_unreachable_endpoint_is_retried_then_caught(monkeypatch: Any) -> None:
     assert isinstance(result.output, dict) and result.output["Error"] == "States.TaskFailed"
     scheduled = [e for e in result.history if e["type"] == "TaskScheduled"]
     assert len(scheduled) == 3  # the first attempt and two retries
+
+
+def test_athena_query_calls(moto: MotoServer) -> None:
+    athena: Any = moto.client("athena")
+    query = athena.start_query_execution(
+        QueryString="SELECT 1", ResultConfiguration={"OutputLocation": "s3://results/"}
+    )["QueryExecutionId"]
+    got = run(task("arn:aws:states:::athena:getQueryExecution", {"QueryExecutionId": query}))
+    assert got.status == "SUCCEEDED", got
+    assert isinstance(got.output, dict) and got.output["QueryExecution"]["QueryExecutionId"] == query
+    results = run(task("arn:aws:states:::athena:getQueryResults", {"QueryExecutionId": query}))
+    assert results.status == "SUCCEEDED", results
+    assert isinstance(results.output, dict) and "ResultSet" in results.output

@@ -1,9 +1,10 @@
-"""AWS's optimized integrations for SQS, SNS, DynamoDB and EventBridge.
+"""AWS's optimized integrations for SQS, SNS, DynamoDB, EventBridge and Athena's query calls.
 
     arn:aws:states:::sqs:sendMessage[.waitForTaskToken]      SendMessage
     arn:aws:states:::sns:publish[.waitForTaskToken]          Publish
     arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem
     arn:aws:states:::events:putEvents[.waitForTaskToken]     PutEvents
+    arn:aws:states:::athena:getQueryExecution|getQueryResults|stopQueryExecution
 
 Parameters are the API's own. As on AWS, a message body (SQS `MessageBody`, SNS `Message`, an
 EventBridge entry's `Detail`) that is JSON rather than a string is sent as its JSON text, which is
@@ -77,6 +78,7 @@ _SQS = OptimizedNaming("SQS", "AmazonSQS", single="AmazonSQSException")
 _SNS = OptimizedNaming("SNS", "AmazonSNS")
 _DYNAMODB = OptimizedNaming("DynamoDB", "AmazonDynamoDBv2")
 _EVENTS = OptimizedNaming("EventBridge", "AmazonEventBridge")
+_ATHENA = OptimizedNaming("Athena", "AmazonAthena")
 
 #: Resource ARN (without the pattern suffix) -> the call.
 OPTIMIZED: dict[str, Operation] = {
@@ -87,6 +89,9 @@ OPTIMIZED: dict[str, Operation] = {
     "arn:aws:states:::dynamodb:updateItem": Operation("dynamodb", "UpdateItem", _DYNAMODB),
     "arn:aws:states:::dynamodb:deleteItem": Operation("dynamodb", "DeleteItem", _DYNAMODB),
     "arn:aws:states:::events:putEvents": Operation("events", "PutEvents", _EVENTS, _event_details),
+    "arn:aws:states:::athena:getQueryExecution": Operation("athena", "GetQueryExecution", _ATHENA),
+    "arn:aws:states:::athena:getQueryResults": Operation("athena", "GetQueryResults", _ATHENA),
+    "arn:aws:states:::athena:stopQueryExecution": Operation("athena", "StopQueryExecution", _ATHENA),
 }
 
 

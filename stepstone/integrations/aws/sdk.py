@@ -28,7 +28,7 @@ from stepstone.integrations.aws.metadata import without_metadata
 from stepstone.integrations.aws.shapes import to_json
 from stepstone.integrations.base import Registry, TaskRequest, TaskResult
 
-__all__ = ["SdkIntegration", "error_prefix"]
+__all__ = ["SdkIntegration", "ServiceNames", "error_prefix"]
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)$")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+")
@@ -42,7 +42,7 @@ def error_prefix(service_id: str) -> str:
 
 
 @dataclass(slots=True)
-class _ServiceNames:
+class ServiceNames:
     """SDK service name -> botocore service name, learned once per name."""
 
     caller: ServiceCaller
@@ -78,10 +78,10 @@ class SdkIntegration:
     """The AWS SDK integrations, through botocore."""
 
     caller: ServiceCaller
-    _names: _ServiceNames = field(init=False)
+    _names: ServiceNames = field(init=False)
 
     def __post_init__(self) -> None:
-        self._names = _ServiceNames(self.caller)
+        self._names = ServiceNames(self.caller)
 
     @staticmethod
     def handles(resource: str) -> bool:
