@@ -18,6 +18,7 @@ from pathlib import Path
 
 from stepstone.asl.json import JSON
 from stepstone.asl.load import load_definition
+from stepstone.integrations.aws.registry import AwsIntegrations
 from stepstone.integrations.base import IntegrationError, Registry
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.runtime.inprocess import InProcessRunner, MaxEventsExceeded
@@ -64,10 +65,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(f"the input is not JSON: {exc}")
     registry = Registry()
+    aws = AwsIntegrations.from_env("us-east-1")  # AWS services at the SDK's configured endpoints
     try:
-        FunctionIntegration.from_files(args.functions).register_into(registry)
+        FunctionIntegration.from_files(args.functions, remote=aws.lambdas).register_into(registry)
     except IntegrationError as exc:
         return _fail(exc.cause)
+    aws.register_into(registry)
     try:
         runner = InProcessRunner(definition, registry=registry, max_events=args.max_events)
     except ValueError as exc:  # the engine's InvalidDefinitionError carries the diagnostics
