@@ -139,3 +139,19 @@ def test_athena_query_calls(moto: MotoServer) -> None:
     results = run(task("arn:aws:states:::athena:getQueryResults", {"QueryExecutionId": query}))
     assert results.status == "SUCCEEDED", results
     assert isinstance(results.output, dict) and "ResultSet" in results.output
+
+
+def test_bedrock_invoke_model_sends_the_body_as_json(moto: MotoServer) -> None:
+    params = {
+        "ModelId": "amazon.titan-text-express-v1",
+        "Body": {"inputText": "five names"},
+        "ContentType": "application/json",
+        "Accept": "application/json",
+    }
+    result = run(task("arn:aws:states:::bedrock:invokeModel", params))
+    assert result.status == "SUCCEEDED", result
+    assert isinstance(result.output, dict)
+    assert result.output["Body"] == {}  # moto's model answers an empty JSON object, parsed
+    assert "SdkHttpMetadata" not in result.output
+    missing = run(task("arn:aws:states:::bedrock:invokeModel", {"Body": {}}))
+    assert missing.status == "FAILED" and missing.error == "States.Runtime"  # no ModelId

@@ -5,6 +5,7 @@
     arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem
     arn:aws:states:::events:putEvents[.waitForTaskToken]     PutEvents
     arn:aws:states:::athena:getQueryExecution|getQueryResults|stopQueryExecution
+    arn:aws:states:::bedrock:invokeModel                     InvokeModel (Body: the model's JSON)
 
 Parameters are the API's own. As on AWS, a message body (SQS `MessageBody`, SNS `Message`, an
 EventBridge entry's `Detail`) that is JSON rather than a string is sent as its JSON text, which is
@@ -72,6 +73,7 @@ class Operation:
     operation: str
     naming: OptimizedNaming
     prepare: Prepare = _unchanged
+    finish: Callable[[dict[str, JSON]], dict[str, JSON]] | None = None  # None: add the SDK metadata
 
 
 _SQS = OptimizedNaming("SQS", "AmazonSQS", single="AmazonSQSException")
@@ -79,6 +81,19 @@ _SNS = OptimizedNaming("SNS", "AmazonSNS")
 _DYNAMODB = OptimizedNaming("DynamoDB", "AmazonDynamoDBv2")
 _EVENTS = OptimizedNaming("EventBridge", "AmazonEventBridge")
 _ATHENA = OptimizedNaming("Athena", "AmazonAthena")
+_BEDROCK = OptimizedNaming("Bedrock", "AmazonBedrockRuntime")
+
+
+def _model_answer(result: dict[str, JSON]) -> dict[str, JSON]:
+    """Bedrock's InvokeModel: the model's JSON answer as the Body (AWS parses it), no SDK metadata."""
+    body = result.get("Body")
+    if isinstance(body, str) and "json" in str(result.get("ContentType", "")):
+        try:
+            return {**result, "Body": json.loads(body)}
+        except ValueError:
+            pass
+    return result
+
 
 #: Resource ARN (without the pattern suffix) -> the call.
 OPTIMIZED: dict[str, Operation] = {
@@ -92,6 +107,9 @@ OPTIMIZED: dict[str, Operation] = {
     "arn:aws:states:::athena:getQueryExecution": Operation("athena", "GetQueryExecution", _ATHENA),
     "arn:aws:states:::athena:getQueryResults": Operation("athena", "GetQueryResults", _ATHENA),
     "arn:aws:states:::athena:stopQueryExecution": Operation("athena", "StopQueryExecution", _ATHENA),
+    "arn:aws:states:::bedrock:invokeModel": Operation(
+        "bedrock-runtime", "InvokeModel", _BEDROCK, finish=_model_answer
+    ),
 }
 
 
@@ -124,5 +142,7 @@ async def optimized_call(caller: ServiceCaller, op: Operation, params: JSON) -> 
         return TaskResult.fail(failure.error, failure.cause)
     result = to_json(without_metadata(response), shape)
     assert isinstance(result, dict)
+    if op.finish is not None:
+        return TaskResult.ok(op.finish(result))
     output: dict[str, JSON] = {**result, **sdk_metadata(response)}
     return TaskResult.ok(output)

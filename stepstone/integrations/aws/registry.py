@@ -1,9 +1,11 @@
-"""The AWS integrations, composed: one client set shared by SQS, SNS, DynamoDB, EventBridge, aws-sdk."""
+"""The AWS integrations, composed: one client set shared by the optimized integrations, .sync jobs,
+API Gateway, aws-sdk:* and Lambda by ARN."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stepstone.integrations.aws.apigateway import ApiGatewayIntegration
 from stepstone.integrations.aws.calls import ServiceCaller
 from stepstone.integrations.aws.clients import AwsClients, ClientSettings
 from stepstone.integrations.aws.lambdas import RemoteLambda
@@ -35,6 +37,7 @@ class AwsIntegrations:
         caller = ServiceCaller(self.clients)
         OptimizedIntegration(caller).register_into(registry)
         SyncJobs(caller).register_into(registry)  # ECS, Batch, Glue, Athena, CodeBuild (.sync polled)
+        ApiGatewayIntegration(self.clients).register_into(registry)
         SdkIntegration(caller).register_into(registry)
 
     def close(self) -> None:
