@@ -106,6 +106,10 @@ class Worker:
         self._busy: set[str] = set()
         self._retry_at: dict[str, datetime] = {}
         self._dispatching: dict[int, asyncio.Task[None]] = {}
+        # outbox id -> when its dispatch finished (a count): a read of the outbox that was under way
+        # then may still return it, and must not carry it out a second time
+        self._finished: dict[int, int] = {}
+        self._finish_count = 0
         self._outbox_written = False
         self._nudged: asyncio.TimerHandle | None = None
         self._worked = False  # the last round had executions to work on: look again before sleeping
@@ -392,16 +396,22 @@ class Worker:
     # commands ---------------------------------------------------------------------------------------
 
     async def _dispatch_pending(self) -> None:
+        started = self._finish_count
         for row in await self.store.pending_outbox():
-            if row.id not in self._dispatching:
+            if row.id not in self._dispatching and self._finished.get(row.id, -1) <= started:
                 task = asyncio.create_task(self._dispatch(row))
                 self._dispatching[row.id] = task
                 task.add_done_callback(self._forget_dispatch)
+        if len(self._finished) > 4096:  # only the latest can still be in a read under way
+            self._finished = dict(sorted(self._finished.items(), key=lambda kv: kv[1])[-1024:])
 
     def _forget_dispatch(self, task: asyncio.Task[None]) -> None:
         for key, running in list(self._dispatching.items()):
             if running is task:
                 del self._dispatching[key]
+                if not task.cancelled() and task.exception() is None:  # completed: never again here
+                    self._finish_count += 1
+                    self._finished[key] = self._finish_count
 
     async def _waiting_token(self, arn: str, task_id: str) -> str:
         """The task's token as it was when its transition committed, even if the key ring rotated since.
