@@ -1,0 +1,96 @@
+"""Invariant 3 for `.sync` jobs: a job that keeps running costs the server a timer row between polls,
+never a thread or a coroutine. ECS tasks held RUNNING by moto's state manager are polled for a while
+by a real `stepstone serve`; its thread and asyncio task counts stay flat as the jobs pile up."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.aws.motoserver import MotoServer
+from tests.server.conftest import ServerProcess
+from tests.server.test_invariants import park, proc_status, stepstone_call
+
+pytestmark = pytest.mark.slow
+
+WARM_UP = 40  # fills the bounded AWS call pool before measuring
+PARKED = 200
+MAX_THREAD_GROWTH = 2
+MAX_ASYNCIO_TASK_GROWTH = 10
+JOB = {
+    "StartAt": "Run",
+    "States": {
+        "Run": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::ecs:runTask.sync",
+            "Parameters": {"Cluster": "jobs", "TaskDefinition": "work", "LaunchType": "FARGATE"},
+            "End": True,
+        }
+    },
+}
+
+
+def hold_tasks_running(moto: MotoServer) -> None:
+    """moto moves an ECS task on each time it is described, unless told to wait for many calls."""
+    body = {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1_000_000}}
+    request = urllib.request.Request(
+        f"{moto.endpoint}/moto-api/state-manager/set-transition",
+        data=json.dumps(body).encode(),
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def between_polls(server: ServerProcess, seconds: float = 10.0) -> dict[str, int]:
+    """The fewest threads and asyncio tasks seen over a while: the polls (doubling from 0.5 s) of
+    jobs started together leave quiet gaps, when nothing but the waits themselves is left."""
+    assert server.proc is not None
+    low: dict[str, int] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        now = {**proc_status(server.proc.pid), **stepstone_call(server, "DescribeRuntime", {})}
+        low = {k: min(low.get(k, now[k]), now[k]) for k in ("threads", "asyncioTasks")}
+        time.sleep(0.25)
+    return low
+
+
+def wait_submitted(server: ServerProcess, count: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(stepstone_call(server, "ListOpenTasks", {})["tasks"]) < count:
+        assert time.monotonic() < deadline, "the jobs did not all start"
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_running_sync_jobs_cost_no_thread_no_task(moto: MotoServer, tmp_path: Path) -> None:
+    hold_tasks_running(moto)
+    ecs = moto.client("ecs")
+    ecs.create_cluster(clusterName="jobs")  # type: ignore[attr-defined]
+    ecs.register_task_definition(  # type: ignore[attr-defined]
+        family="work", containerDefinitions=[{"name": "main", "image": "busybox", "memory": 128}]
+    )
+    server = ServerProcess(tmp_path)
+    server.start()
+    try:
+        machine = server.client().create_state_machine(
+            name="jobs", definition=json.dumps(JOB), roleArn="arn:aws:iam::123456789012:role/r"
+        )["stateMachineArn"]
+        park(server, machine, WARM_UP)
+        wait_submitted(server, WARM_UP)
+        before = between_polls(server)
+        park(server, machine, PARKED)
+        wait_submitted(server, WARM_UP + PARKED)
+        after = between_polls(server)
+        running = ecs.list_tasks(cluster="jobs")["taskArns"]  # type: ignore[attr-defined]
+        described = ecs.describe_tasks(cluster="jobs", tasks=running[:1])["tasks"][0]  # type: ignore[attr-defined]
+    finally:
+        server.kill()
+    assert len(running) == WARM_UP + PARKED and described["lastStatus"] == "RUNNING"
+    growth = {key: after[key] - before[key] for key in ("threads", "asyncioTasks")}
+    print(f"{PARKED} more running jobs: before {before}, after {after}")
+    assert growth["threads"] <= MAX_THREAD_GROWTH, growth
+    assert growth["asyncioTasks"] <= MAX_ASYNCIO_TASK_GROWTH, growth
