@@ -79,3 +79,22 @@ def test_a_job_that_is_gone_fails_with_the_service_error(moto: MotoServer, serve
     done = wait_for(sfn, arn, timeout=20)
     assert done["status"] == "FAILED"
     assert done["error"] == "Glue.EntityNotFoundException"
+
+
+def test_codebuild_start_build_sync_returns_the_build(moto: MotoServer, server: ServerProcess) -> None:
+    codebuild: Any = moto.client("codebuild")
+    codebuild.create_project(
+        name="app",
+        source={"type": "S3", "location": "bucket/src.zip"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                     "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole="arn:aws:iam::123456789012:role/build",
+    )  # fmt: skip
+    sfn = server.client()
+    states = one_task("arn:aws:states:::codebuild:startBuild.sync", {"ProjectName": "app"})
+    arn = sfn.start_execution(stateMachineArn=machine(sfn, "build-sync", states, "T"))["executionArn"]
+    done = wait_for(sfn, arn, timeout=20)
+    assert done["status"] == "SUCCEEDED", done
+    build = json.loads(done["output"])["Build"]
+    assert build["ProjectName"] == "app" and build["BuildStatus"] == "SUCCEEDED"
