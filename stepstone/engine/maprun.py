@@ -152,6 +152,7 @@ def _pump(run: Interpreter, mr: MapRun) -> None:
             children: list[JSON] = []
             for child_input, count in take:
                 children.append([mr.launched, count, child_input])
+                mr.running.append(mr.launched)
                 mr.launched += 1
                 mr.executions.running += 1
                 mr.item_counts.running += int(count)
@@ -282,8 +283,7 @@ def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | object) 
         return None  # TaskStarted/TaskSubmitted/heartbeat: nothing to record for a run
     what = rest.split(":", 1)[0]
     if what.startswith("c"):
-        _child_ended(run, mr, rest, event)
-        return None
+        return _child_ended(run, mr, rest, event)
     if run.state.open_tasks.pop(task_id, None) is None:
         return f"no open task {task_id!r}"
     if isinstance(event, TaskFailed):
@@ -310,8 +310,11 @@ def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | object) 
     return None
 
 
-def _child_ended(run: Interpreter, mr: MapRun, rest: str, event: TaskSucceeded | TaskFailed) -> None:
-    count = int(rest.rsplit(":", 1)[-1])
+def _child_ended(run: Interpreter, mr: MapRun, rest: str, event: TaskSucceeded | TaskFailed) -> str | None:
+    index, count = (int(part) for part in rest[1:].split(":"))
+    if index not in mr.running:
+        return f"child {index} of {mr.arn} has already ended"  # a repeated report (at-least-once)
+    mr.running.remove(index)
     mr.executions.running -= 1
     mr.item_counts.running -= count
     if isinstance(event, TaskSucceeded):
@@ -323,8 +326,9 @@ def _child_ended(run: Interpreter, mr: MapRun, rest: str, event: TaskSucceeded |
     setattr(mr.item_counts, outcome, getattr(mr.item_counts, outcome) + count)
     if outcome != "succeeded" and _exceeded(mr):
         _fail(run, mr, *_THRESHOLD)
-        return
+        return None
     _pump(run, mr)
+    return None
 
 
 def _child_status(cause: str) -> str:

@@ -79,6 +79,8 @@ class MapRun:
     results_task: str | None = None
     seq: int = 0
     launched: int = 0  # child executions handed out (the next child's index)
+    #: Indices of the children running now (at most MaxConcurrency): a repeated report is ignored.
+    running: list[int] = field(default_factory=list)
     ready: list[list[JSON]] = field(default_factory=list)  # [child input, item count]
     partial: list[JSON] = field(default_factory=list)
     partial_bytes: int = 0
@@ -122,6 +124,10 @@ class MapRun:
         self.read_task = None
         self.results_task = None
         self.cursor = None
+        self.running = []
+        for counts in (self.executions, self.item_counts):  # children stopped with the run
+            counts.aborted += counts.running
+            counts.running = 0
 
 
 __all__ = ["OUTCOMES", "Counts", "MapRun"]

@@ -25,7 +25,7 @@ from stepstone.store.base import ExecutionRow, Store
 
 __all__ = ["CHUNK_BYTES", "children", "collect", "write"]
 
-CHUNK_BYTES = 5 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024  # AWS splits at 5 GB; smaller files keep the server small
 PAGE = 500
 _FAILED = ("FAILED", "TIMED_OUT", "ABORTED")
 

@@ -5,7 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.aws.distributed import BUCKET, PASS, events, map_run_arn, map_state, run, s3, sfn_server
+import pytest
+
+from tests.aws.distributed import (
+    BUCKET,
+    PASS,
+    ROLE,
+    events,
+    map_run_arn,
+    map_state,
+    run,
+    s3,
+    sfn_server,
+    wait,
+)
 from tests.aws.motoserver import MotoServer
 from tests.server.conftest import ServerProcess
 
@@ -83,3 +96,295 @@ def test_csv_in_s3_to_results_in_s3(moto: MotoServer, sfn_server: ServerProcess)
     assert [r["mapRunArn"] for r in runs] == [run_arn]
     # the children's machine is not one of the user's
     assert all("/" not in m["name"] for m in sfn.list_state_machines()["stateMachines"])
+
+
+def json_reader(kind: str = "JSON", **config: Any) -> dict[str, Any]:
+    return {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": kind, **config},
+        "Parameters": {"Bucket": BUCKET, "Key.$": "$.key"},
+    }
+
+
+def test_json_array_without_result_writer_gives_outputs_in_item_order(
+    moto: MotoServer, sfn_server: ServerProcess
+) -> None:
+    client = s3(moto)
+    items = [{"n": i, "text": "é" * (i % 5)} for i in range(30)]
+    client.put_object(Bucket=BUCKET, Key="a.json", Body=json.dumps(items).encode())
+    definition = map_state(PASS, ItemReader=json_reader(MaxItems=25), MaxConcurrency=4)
+    done = run(sfn_server.client(), definition, {"key": "a.json"})
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == items[:25]
+
+
+def test_jsonl_with_batches(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    lines = "\n".join(json.dumps({"n": i}) for i in range(7)) + "\n\n"
+    client.put_object(Bucket=BUCKET, Key="a.jsonl", Body=lines.encode())
+    definition = map_state(
+        PASS,
+        ItemReader=json_reader("JSONL"),
+        ItemBatcher={"MaxItemsPerBatch": 3, "BatchInput": {"source.$": "$.key"}},
+    )
+    sfn = sfn_server.client()
+    done = run(sfn, definition, {"key": "a.jsonl"})
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == [
+        {"BatchInput": {"source": "a.jsonl"}, "Items": [{"n": 0}, {"n": 1}, {"n": 2}]},
+        {"BatchInput": {"source": "a.jsonl"}, "Items": [{"n": 3}, {"n": 4}, {"n": 5}]},
+        {"BatchInput": {"source": "a.jsonl"}, "Items": [{"n": 6}]},
+    ]
+    described = sfn.describe_map_run(mapRunArn=map_run_arn(sfn, done["executionArn"]))
+    assert described["itemCounts"]["succeeded"] == 7 and described["executionCounts"]["succeeded"] == 3
+
+
+def test_batches_bounded_by_bytes(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    items = [{"pad": "x" * 40} for _ in range(6)]  # 53 bytes each as JSON
+    client.put_object(Bucket=BUCKET, Key="b.json", Body=json.dumps(items).encode())
+    definition = map_state(PASS, ItemReader=json_reader(), ItemBatcher={"MaxInputBytesPerBatch": 120})
+    done = run(sfn_server.client(), definition, {"key": "b.json"})
+    assert done["status"] == "SUCCEEDED", done
+    assert [len(batch["Items"]) for batch in json.loads(done["output"])] == [2, 2, 2]
+
+
+def test_list_objects_v2(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    for i in range(5):
+        client.put_object(Bucket=BUCKET, Key=f"logs/{i}.txt", Body=b"x" * i)
+    client.put_object(Bucket=BUCKET, Key="other.txt", Body=b"")
+    definition = map_state(
+        PASS,
+        ItemReader={
+            "Resource": "arn:aws:states:::s3:listObjectsV2",
+            "Parameters": {"Bucket": BUCKET, "Prefix": "logs/"},
+            "ReaderConfig": {"MaxItems": 4},
+        },
+        ItemSelector={"key.$": "$$.Map.Item.Value.Key", "size.$": "$$.Map.Item.Value.Size"},
+    )
+    done = run(sfn_server.client(), definition)
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == [{"key": f"logs/{i}.txt", "size": i} for i in range(4)]
+
+
+def test_s3_inventory_manifest(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    import gzip
+
+    client = s3(moto)
+    files = []
+    for part, rows in enumerate([["a.jpg", "b.jpg"], ["c.jpg"]]):
+        key = f"inventory/data/{part}.csv.gz"
+        body = "".join(f'"{BUCKET}","{row}","{len(row)}"\n' for row in rows)
+        client.put_object(Bucket=BUCKET, Key=key, Body=gzip.compress(body.encode()))
+        files.append({"key": key, "size": len(body), "MD5checksum": "0"})
+    manifest = {
+        "sourceBucket": BUCKET,
+        "destinationBucket": f"arn:aws:s3:::{BUCKET}",
+        "fileFormat": "CSV",
+        "fileSchema": "Bucket, Key, Size",
+        "files": files,
+    }
+    client.put_object(Bucket=BUCKET, Key="inventory/manifest.json", Body=json.dumps(manifest).encode())
+    definition = map_state(PASS, ItemReader=json_reader("MANIFEST"))
+    done = run(sfn_server.client(), definition, {"key": "inventory/manifest.json"})
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == [
+        {"Bucket": BUCKET, "Key": "a.jpg", "Size": "5"},
+        {"Bucket": BUCKET, "Key": "b.jpg", "Size": "5"},
+        {"Bucket": BUCKET, "Key": "c.jpg", "Size": "5"},
+    ]
+
+
+FAIL_ODD = {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:fail_odd",
+            "End": True,
+        }
+    },
+}
+
+
+def _numbers(client: Any, count: int) -> None:
+    client.put_object(Bucket=BUCKET, Key="n.json", Body=json.dumps([{"n": i} for i in range(count)]).encode())
+
+
+def test_tolerated_failures_within_the_threshold_write_failed_results(
+    moto: MotoServer, sfn_server: ServerProcess
+) -> None:
+    client = s3(moto)
+    _numbers(client, 6)
+    definition = map_state(
+        FAIL_ODD,
+        ItemReader=json_reader(),
+        ToleratedFailurePercentage=50,
+        ResultWriter={
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": BUCKET, "Prefix": "r"},
+        },
+    )
+    sfn = sfn_server.client()
+    done = run(sfn, definition, {"key": "n.json"})
+    assert done["status"] == "SUCCEEDED", done
+    manifest_key = json.loads(done["output"])["ResultWriterDetails"]["Key"]
+    manifest = json.loads(client.get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+    [failed_file] = manifest["ResultFiles"]["FAILED"]
+    failed = json.loads(client.get_object(Bucket=BUCKET, Key=failed_file["Key"])["Body"].read())
+    assert sorted(json.loads(f["Input"])["n"] for f in failed) == [1, 3, 5]
+    assert {f["Status"] for f in failed} == {"FAILED"} and {f["Error"] for f in failed} == {"ValueError"}
+    described = sfn.describe_map_run(mapRunArn=json.loads(done["output"])["MapRunArn"])
+    assert described["itemCounts"]["failed"] == 3 and described["itemCounts"]["succeeded"] == 3
+    assert described["toleratedFailurePercentage"] == 50.0
+
+
+def test_failures_past_the_threshold_fail_the_map(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    _numbers(client, 8)
+    definition = map_state(FAIL_ODD, ItemReader=json_reader(), ToleratedFailureCount=1, MaxConcurrency=1)
+    sfn = sfn_server.client()
+    done = run(sfn, definition, {"key": "n.json"})
+    assert done["status"] == "FAILED"
+    assert done["error"] == "States.ExceedToleratedFailureThreshold"
+    history = events(sfn, done["executionArn"])
+    failed = next(e for e in history if e["type"] == "MapRunFailed")["mapRunFailedEventDetails"]
+    assert failed["error"] == "States.ExceedToleratedFailureThreshold"
+    described = sfn.describe_map_run(mapRunArn=map_run_arn(sfn, done["executionArn"]))
+    assert described["status"] == "FAILED"
+    # one at a time: the second failure (item 3) ends it before items 4.. start
+    assert described["itemCounts"]["failed"] == 2 and described["itemCounts"]["succeeded"] == 2
+    assert described["executionCounts"]["total"] == 4
+
+
+def test_a_csv_that_does_not_parse_fails_the_reader_and_is_caught(
+    moto: MotoServer, sfn_server: ServerProcess
+) -> None:
+    client = s3(moto)
+    client.put_object(Bucket=BUCKET, Key="bad.csv", Body=b'a,b\n1,"unterminated\n2,3\n')
+    definition = map_state(PASS, ItemReader=csv_reader())
+    definition["States"]["Map"].pop("End")
+    definition["States"]["Map"]["Next"] = "Caught"
+    definition["States"]["Map"]["Catch"] = [{"ErrorEquals": ["States.ItemReaderFailed"], "Next": "Caught"}]
+    definition["States"]["Caught"] = {"Type": "Pass", "End": True}
+    done = run(sfn_server.client(), definition, {"bucket": BUCKET, "key": "bad.csv"})
+    assert done["status"] == "SUCCEEDED", done
+    caught = json.loads(done["output"])
+    assert caught["Error"] == "States.ItemReaderFailed" and "quoted field" in caught["Cause"]
+
+
+def test_a_missing_object_fails_the_reader(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    s3(moto)
+    done = run(
+        sfn_server.client(), map_state(PASS, ItemReader=csv_reader()), {"bucket": BUCKET, "key": "nope.csv"}
+    )
+    assert done["status"] == "FAILED" and done["error"] == "States.ItemReaderFailed"
+    assert "404" in done["cause"]
+
+
+def test_a_result_writer_to_a_missing_bucket_fails(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    _numbers(client, 2)
+    definition = map_state(
+        PASS,
+        ItemReader=json_reader(),
+        ResultWriter={
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "no-such-bucket"},
+        },
+    )
+    done = run(sfn_server.client(), definition, {"key": "n.json"})
+    assert done["status"] == "FAILED" and done["error"] == "States.ResultWriterFailed", done
+
+
+WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}
+
+
+def _running(sfn: Any, run_arn: str, at_least: int, timeout: float = 20) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described: dict[str, Any] = sfn.describe_map_run(mapRunArn=run_arn)
+        if described["executionCounts"]["running"] >= at_least:
+            return described
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {at_least} children running")
+
+
+def _start(sfn: Any, definition: dict[str, Any], input: Any) -> str:
+    import time
+
+    machine = sfn.create_state_machine(
+        name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE
+    )
+    return str(
+        sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(input))[
+            "executionArn"
+        ]
+    )
+
+
+def _map_run_of(sfn: Any, execution_arn: str) -> str:
+    import time
+
+    for _ in range(200):
+        runs = sfn.list_map_runs(executionArn=execution_arn)["mapRuns"]
+        if runs:
+            return str(runs[0]["mapRunArn"])
+        time.sleep(0.05)
+    raise AssertionError("no map run")
+
+
+def test_update_map_run_raises_the_concurrency(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    _numbers(client, 6)
+    long_wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 4, "End": True}}}
+    definition = map_state(long_wait, ItemReader=json_reader(), MaxConcurrency=1)
+    sfn = sfn_server.client()
+    arn = _start(sfn, definition, {"key": "n.json"})
+    run_arn = _map_run_of(sfn, arn)
+    first = _running(sfn, run_arn, 1)
+    assert first["maxConcurrency"] == 1 and first["executionCounts"]["running"] == 1
+    sfn.update_map_run(mapRunArn=run_arn, maxConcurrency=4, toleratedFailureCount=2)
+    described = _running(sfn, run_arn, 4)
+    assert described["maxConcurrency"] == 4 and described["toleratedFailureCount"] == 2
+    assert described["executionCounts"]["running"] == 4
+    with pytest.raises(sfn.exceptions.ResourceNotFound):
+        sfn.describe_map_run(mapRunArn=run_arn[:-4] + "0000")
+    with pytest.raises(sfn.exceptions.ValidationException):
+        sfn.update_map_run(mapRunArn=run_arn, toleratedFailurePercentage=101)
+    sfn.stop_execution(executionArn=arn)
+
+
+def test_stopping_the_parent_aborts_the_run_and_its_children(
+    moto: MotoServer, sfn_server: ServerProcess
+) -> None:
+    client = s3(moto)
+    _numbers(client, 3)
+    long_wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
+    definition = map_state(long_wait, ItemReader=json_reader())
+    sfn = sfn_server.client()
+    arn = _start(sfn, definition, {"key": "n.json"})
+    run_arn = _map_run_of(sfn, arn)
+    _running(sfn, run_arn, 3)
+    sfn.stop_execution(executionArn=arn)
+    assert wait(sfn, arn)["status"] == "ABORTED"
+    assert sfn.describe_map_run(mapRunArn=run_arn)["status"] == "ABORTED"
+    for child in sfn.list_executions(mapRunArn=run_arn)["executions"]:
+        assert wait(sfn, child["executionArn"])["status"] == "ABORTED"
+    assert "MapRunAborted" in [e["type"] for e in events(sfn, arn)]
+
+
+def test_express_children_are_listed_executions(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    _numbers(client, 3)
+    definition = map_state(PASS, ItemReader=json_reader())
+    definition["States"]["Map"]["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+    sfn = sfn_server.client()
+    done = run(sfn, definition, {"key": "n.json"})
+    assert done["status"] == "SUCCEEDED", done
+    children = sfn.list_executions(mapRunArn=map_run_arn(sfn, done["executionArn"]), maxResults=2)
+    assert len(children["executions"]) == 2 and children["nextToken"]
+    assert all(":express:" in c["executionArn"] for c in children["executions"])
