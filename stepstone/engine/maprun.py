@@ -125,7 +125,7 @@ def _invoke(run: Interpreter, mr: MapRun, what: str, resource: str, payload: JSO
     mr.seq += 1
     task_id = f"{mr.key}:{what}:{mr.seq}"
     run.state.open_tasks[task_id] = _open_task(run, frame, cs, task_id, resource)
-    payload = {"MapRunArn": mr.arn, "Key": mr.key, "Label": mr.label, **payload}
+    payload = {"MapRunArn": mr.arn, "Key": mr.key, "Start": mr.start.isoformat(), **payload}
     run.commands.append(InvokeTask(task_id, cs.name, resource, "request_response", payload))
     return task_id
 

@@ -22,6 +22,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from stepstone.asl.errors import ITEM_READER_FAILED, RESULT_WRITER_FAILED, TASK_FAILED
@@ -183,13 +184,16 @@ class MapRunIntegration:
     async def _results(self, map_run_arn: str, payload: JSONObject) -> TaskResult:
         machine = child_machine_arn(map_run_arn)
         prefix = child_prefix(map_run_arn)
+        since = datetime.fromisoformat(str(payload["Start"]))
         writer = payload.get("Writer")
         if not isinstance(writer, dict) or writer.get("parameters") is None:
             config = writer.get("config") if isinstance(writer, dict) else None
-            results: JSON = await maprun_results.collect(self.store, machine, prefix, config)
+            results: JSON = await maprun_results.collect(self.store, machine, prefix, since, config)
             return TaskResult.ok({"Results": results})
         try:
-            output = await maprun_results.write(self.store, self.s3, machine, prefix, map_run_arn, writer)
+            output = await maprun_results.write(
+                self.store, self.s3, machine, prefix, since, map_run_arn, writer
+            )
         except S3Failure as exc:
             return TaskResult.fail(RESULT_WRITER_FAILED, exc.cause)
         return TaskResult.ok(output)
@@ -208,7 +212,11 @@ class MapRunIntegration:
         running = [
             child.arn
             async for child in maprun_results.children(
-                self.store, child_machine_arn(arn), child_prefix(arn), "RUNNING"
+                self.store,
+                child_machine_arn(arn),
+                child_prefix(arn),
+                datetime.fromisoformat(run["start"]),
+                "RUNNING",
             )
         ]
         if running:

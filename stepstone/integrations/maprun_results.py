@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stepstone.asl.json import JSON, JSONObject
@@ -25,19 +25,27 @@ from stepstone.store.base import ExecutionRow, Store
 
 __all__ = ["CHUNK_BYTES", "children", "collect", "write"]
 
+#: Nodes sharing a store may disagree on the time this much: a child is never older than its run by more.
+CLOCK_SKEW = timedelta(minutes=5)
 CHUNK_BYTES = 1024 * 1024  # AWS splits at 5 GB; smaller files keep the server small
 PAGE = 500
 _FAILED = ("FAILED", "TIMED_OUT", "ABORTED")
 
 
 async def children(
-    store: Store, machine_arn: str, prefix: str, status: str | None = None
+    store: Store, machine_arn: str, prefix: str, since: datetime, status: str | None = None
 ) -> AsyncIterator[ExecutionRow]:
-    """The run's child executions (their names start with `prefix`), a store page at a time."""
+    """The run's child executions (their names start with `prefix`), a store page at a time.
+
+    The Map state's runs share its children's state machine; the store lists newest first, so the
+    walk stops at the run's start instead of reading the children of every earlier run.
+    """
     after: str | None = None
     while True:
         page = await store.list_executions(machine_arn, status, PAGE, after)
         for row in page.rows:
+            if row.start_date < since - CLOCK_SKEW:
+                return
             if row.name.startswith(prefix):
                 yield row
         if page.next_after is None:
@@ -95,9 +103,11 @@ def _transformed(row: ExecutionRow, config: JSONObject | None) -> list[JSON]:
     return [value]
 
 
-async def collect(store: Store, machine_arn: str, prefix: str, config: JSONObject | None) -> list[JSON]:
+async def collect(
+    store: Store, machine_arn: str, prefix: str, since: datetime, config: JSONObject | None
+) -> list[JSON]:
     """Every child's output in item order (names sort by item index), for a run without S3 results."""
-    rows = [row async for row in children(store, machine_arn, prefix) if row.status != "RUNNING"]
+    rows = [row async for row in children(store, machine_arn, prefix, since) if row.status != "RUNNING"]
     rows.sort(key=lambda r: r.name)
     results: list[JSON] = []
     for row in rows:
@@ -135,7 +145,13 @@ class _Files:
 
 
 async def write(
-    store: Store, s3: S3Objects, machine_arn: str, prefix: str, map_run_arn: str, writer: JSONObject
+    store: Store,
+    s3: S3Objects,
+    machine_arn: str,
+    prefix: str,
+    since: datetime,
+    map_run_arn: str,
+    writer: JSONObject,
 ) -> JSONObject:
     """Write the run's results to S3; the Map's output (raises S3Failure when S3 refuses)."""
     params: dict[str, Any] = dict(writer.get("parameters") or {})
@@ -150,7 +166,7 @@ async def write(
         "SUCCEEDED": _Files(s3, bucket, base, "SUCCEEDED", jsonl),
         "FAILED": _Files(s3, bucket, base, "FAILED", jsonl),
     }
-    async for row in children(store, machine_arn, prefix):
+    async for row in children(store, machine_arn, prefix, since):
         if row.status == "RUNNING":
             continue
         target = files["SUCCEEDED" if row.status == "SUCCEEDED" else "FAILED"]

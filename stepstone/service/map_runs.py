@@ -132,8 +132,9 @@ class MapRunOperations(ServiceBase):
         after = request.get("nextToken")
         rows = []
         seen = after is None
+        since = datetime.fromisoformat(run["start"])
         async for child in children(
-            self.store, child_machine_arn(arn), child_prefix(arn), request.get("statusFilter")
+            self.store, child_machine_arn(arn), child_prefix(arn), since, request.get("statusFilter")
         ):
             if not seen:
                 seen = child.arn == after
