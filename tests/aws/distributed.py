@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.aws.motoserver import MotoServer
-from tests.server.conftest import ServerProcess
+from tests.server.conftest import ServerProcess, shared_token_keys
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 BUCKET = "items"
@@ -27,12 +27,29 @@ def double(event, context):
 """
 
 
+def _server(tmp_path: Path, db: str | None = None) -> ServerProcess:
+    functions = tmp_path / "functions.py"
+    functions.write_text(FUNCTIONS)
+    return ServerProcess(
+        tmp_path, db, functions=functions, token_keys=None if db is None else shared_token_keys()
+    )
+
+
 @pytest.fixture
 def sfn_server(moto: MotoServer, tmp_path: Path) -> Iterator[ServerProcess]:
     """A server on a SQLite file whose AWS calls go to moto (AWS_ENDPOINT_URL, set by `moto`)."""
-    functions = tmp_path / "functions.py"
-    functions.write_text(FUNCTIONS)
-    proc = ServerProcess(tmp_path, functions=functions)
+    proc = _server(tmp_path)
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.kill()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_server(request: pytest.FixtureRequest, moto: MotoServer, tmp_path: Path) -> Iterator[ServerProcess]:
+    """`sfn_server` on SQLite, then on PostgreSQL."""
+    proc = _server(tmp_path, request.getfixturevalue("pg_dsn") if request.param == "postgres" else None)
     proc.start()
     try:
         yield proc

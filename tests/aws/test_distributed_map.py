@@ -11,6 +11,7 @@ from tests.aws.distributed import (
     BUCKET,
     PASS,
     ROLE,
+    any_server,
     events,
     map_run_arn,
     map_state,
@@ -22,7 +23,7 @@ from tests.aws.distributed import (
 from tests.aws.motoserver import MotoServer
 from tests.server.conftest import ServerProcess
 
-__all__ = ["sfn_server"]
+__all__ = ["any_server", "sfn_server"]
 
 CSV = 'id,name\n1,ada\n2,grace\n3,"hopper, grace"\n4,"multi\nline"\n'
 
@@ -35,7 +36,7 @@ def csv_reader(**config: Any) -> dict[str, Any]:
     }
 
 
-def test_csv_in_s3_to_results_in_s3(moto: MotoServer, sfn_server: ServerProcess) -> None:
+def test_csv_in_s3_to_results_in_s3(moto: MotoServer, any_server: ServerProcess) -> None:
     client = s3(moto)
     client.put_object(Bucket=BUCKET, Key="in.csv", Body=CSV.encode())
     definition = map_state(
@@ -49,7 +50,7 @@ def test_csv_in_s3_to_results_in_s3(moto: MotoServer, sfn_server: ServerProcess)
         MaxConcurrency=2,
         Label="rows",
     )
-    sfn = sfn_server.client()
+    sfn = any_server.client()
     done = run(sfn, definition, {"bucket": BUCKET, "key": "in.csv"})
     assert done["status"] == "SUCCEEDED", json.dumps(events(sfn, done["executionArn"])[-3:], default=str)
     output = json.loads(done["output"])
@@ -388,3 +389,37 @@ def test_express_children_are_listed_executions(moto: MotoServer, sfn_server: Se
     children = sfn.list_executions(mapRunArn=map_run_arn(sfn, done["executionArn"]), maxResults=2)
     assert len(children["executions"]) == 2 and children["nextToken"]
     assert all(":express:" in c["executionArn"] for c in children["executions"])
+
+
+def test_writer_config_alone_flattens_into_the_output(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    client.put_object(Bucket=BUCKET, Key="pairs.json", Body=json.dumps([[1, 2], [3], []]).encode())
+    definition = map_state(
+        PASS,
+        ItemReader=json_reader(),
+        ResultWriter={"WriterConfig": {"Transformation": "FLATTEN", "OutputType": "JSON"}},
+    )
+    done = run(sfn_server.client(), definition, {"key": "pairs.json"})
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == [1, 2, 3]
+
+
+def test_jsonata_arguments_and_batch_input(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    client.put_object(Bucket=BUCKET, Key="j.json", Body=json.dumps([{"n": i} for i in range(3)]).encode())
+    definition = map_state(
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        QueryLanguage="JSONata",
+        ItemReader={
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.max %}"},
+            "Arguments": {"Bucket": BUCKET, "Key": "{% $states.input.key %}"},
+        },
+        ItemSelector={"value": "{% $states.context.Map.Item.Value.n * 10 %}"},
+        ItemBatcher={"MaxItemsPerBatch": 5, "BatchInput": {"from": "{% $states.input.key %}"}},
+    )
+    done = run(sfn_server.client(), definition, {"key": "j.json", "max": 2})
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == [
+        {"BatchInput": {"from": "j.json"}, "Items": [{"value": 0}, {"value": 10}]}
+    ]
