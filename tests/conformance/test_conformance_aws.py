@@ -48,6 +48,8 @@ def aws_server(moto_session: MotoServer, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_every_aws_gap_names_an_aws_case() -> None:
+    if not CASES:
+        pytest.skip("no conformance cases (test_conformance.py says why)")
     assert set(AWS_KNOWN_GAPS) <= {case["id"] for case in CASES}
 
 
