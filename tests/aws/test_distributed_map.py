@@ -423,3 +423,29 @@ def test_jsonata_arguments_and_batch_input(moto: MotoServer, sfn_server: ServerP
     assert json.loads(done["output"]) == [
         {"BatchInput": {"from": "j.json"}, "Items": [{"value": 0}, {"value": 10}]}
     ]
+
+
+def test_a_run_survives_kill_9(moto: MotoServer, sfn_server: ServerProcess) -> None:
+    client = s3(moto)
+    _numbers(client, 40)
+    short_wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}
+    definition = map_state(
+        short_wait,
+        ItemReader=json_reader(),
+        MaxConcurrency=10,
+        ResultWriter={"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": BUCKET}},
+    )
+    sfn = sfn_server.client()
+    arn = _start(sfn, definition, {"key": "n.json"})
+    run_arn = _map_run_of(sfn, arn)
+    _running(sfn, run_arn, 10)
+    sfn_server.restart()  # SIGKILL mid-run, then a new process on the same database
+    sfn = sfn_server.client()
+    done = wait(sfn, arn, 90)
+    assert done["status"] == "SUCCEEDED", done
+    described = sfn.describe_map_run(mapRunArn=run_arn)
+    assert described["executionCounts"]["succeeded"] == 40 and described["executionCounts"]["total"] == 40
+    manifest = client.get_object(Bucket=BUCKET, Key=json.loads(done["output"])["ResultWriterDetails"]["Key"])
+    [succeeded] = json.loads(manifest["Body"].read())["ResultFiles"]["SUCCEEDED"]
+    results = json.loads(client.get_object(Bucket=BUCKET, Key=succeeded["Key"])["Body"].read())
+    assert sorted(json.loads(r["Input"])["n"] for r in results) == list(range(40))
