@@ -85,8 +85,9 @@ def start(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     config = maprun_config.resolve(cs, data, env)
     if config.max_items < 0:
         return run.fail_state(frame, cs, errors.ITEM_READER_FAILED, "field MaxItems must be positive")
+    # keyed by its first event: a Retry of the Map state opens a new run, with task ids of its own
+    key = f"{_KEY}{run.state.next_event_id}"
     run.emit("MapStateStarted", {"length": 0}, frame)
-    key = f"{_KEY}{frame.entered_id}"
     label = spec.label or cs.name
     mr = MapRun(
         key=key,

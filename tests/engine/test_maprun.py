@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from stepstone.engine.commands import CancelTask, InvokeTask
-from stepstone.engine.events import MapRunUpdate, Start, Stop, TaskFailed, TaskSucceeded
+from stepstone.engine.events import MapRunUpdate, Start, Stop, TaskFailed, TaskSucceeded, TimerFired
 from stepstone.engine.maprun import READ, RESULTS, START
 from stepstone.engine.program import load_program
 from stepstone.engine.state import ExecutionState
@@ -137,3 +137,18 @@ def test_the_same_inputs_give_the_same_map_run() -> None:
     first = started({"ItemReader": READER})
     second = started({"ItemReader": READER})
     assert first.history == second.history and first.commands == second.commands
+
+
+def test_a_retried_map_state_opens_a_new_run() -> None:
+    retry = [{"ErrorEquals": ["States.ItemReaderFailed"], "MaxAttempts": 1, "IntervalSeconds": 1}]
+    run = started({"ItemReader": READER, "Retry": retry})
+    first = last(run, READ)
+    run.send(TaskFailed(first.task_id, "States.ItemReaderFailed", "no such key"))
+    [timer] = [t for t in run.timers() if t.startswith("retry")]
+    run.send(TimerFired(timer), at=run.after(1))
+    second = last(run, READ)
+    assert second.task_id.split(":")[0] != first.task_id.split(":")[0]
+    assert run.state is not None and len(run.state.map_runs) == 2
+    assert [r.status for r in run.state.map_runs.values()] == ["FAILED", "RUNNING"]
+    # a late answer for the first run changes nothing
+    assert run.send(TaskSucceeded(first.task_id, {"Items": [], "Done": True})).ignored is not None
