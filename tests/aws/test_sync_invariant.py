@@ -1,6 +1,6 @@
-"""Invariant 3 for `.sync` jobs: a job that keeps running costs the server a timer row between polls,
-never a thread or a coroutine. ECS tasks held RUNNING by moto's state manager are polled for a while
-by a real `stepstone serve`; its thread and asyncio task counts stay flat as the jobs pile up."""
+"""Invariants 2 and 3 for `.sync` jobs: a job that keeps running costs the server a timer row between
+polls, never a thread or a coroutine, and that row survives kill -9. ECS tasks held RUNNING by moto's
+state manager are polled by a real `stepstone serve`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from tests.aws.motoserver import MotoServer
 from tests.server.conftest import ServerProcess
+from tests.server.test_callbacks import history_types, wait_for
 from tests.server.test_invariants import park, proc_status, stepstone_call
 
 pytestmark = pytest.mark.slow
@@ -34,9 +35,9 @@ JOB = {
 }
 
 
-def hold_tasks_running(moto: MotoServer) -> None:
+def hold_tasks_running(moto: MotoServer, times: int = 1_000_000) -> None:
     """moto moves an ECS task on each time it is described, unless told to wait for many calls."""
-    body = {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1_000_000}}
+    body = {"model_name": "ecs::task", "transition": {"progression": "manual", "times": times}}
     request = urllib.request.Request(
         f"{moto.endpoint}/moto-api/state-manager/set-transition",
         data=json.dumps(body).encode(),
@@ -94,3 +95,32 @@ def test_running_sync_jobs_cost_no_thread_no_task(moto: MotoServer, tmp_path: Pa
     print(f"{PARKED} more running jobs: before {before}, after {after}")
     assert growth["threads"] <= MAX_THREAD_GROWTH, growth
     assert growth["asyncioTasks"] <= MAX_ASYNCIO_TASK_GROWTH, growth
+
+
+def test_a_polled_job_survives_kill_9_of_the_server(moto: MotoServer, tmp_path: Path) -> None:
+    """The poll timer is a row: a server killed while a job runs picks the job up after a restart."""
+    hold_tasks_running(moto)
+    ecs = moto.client("ecs")
+    ecs.create_cluster(clusterName="jobs")  # type: ignore[attr-defined]
+    ecs.register_task_definition(  # type: ignore[attr-defined]
+        family="work", containerDefinitions=[{"name": "main", "image": "busybox", "memory": 128}]
+    )
+    server = ServerProcess(tmp_path)
+    server.start()
+    try:
+        sfn = server.client()
+        machine = sfn.create_state_machine(
+            name="job", definition=json.dumps(JOB), roleArn="arn:aws:iam::123456789012:role/r"
+        )["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        wait_submitted(server, 1)
+        time.sleep(1.0)  # a poll or two find it running
+        server.restart()  # kill -9, then a new process on the same database
+        hold_tasks_running(moto, times=1)  # from now on the task moves on as it is described
+        done = wait_for(server.client(), arn, timeout=40)
+        types = history_types(server.client(), arn)
+    finally:
+        server.kill()
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"])["LastStatus"] == "STOPPED"
+    assert types.count("TaskSubmitted") == 1 and types.count("TaskSucceeded") == 1
