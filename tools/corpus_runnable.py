@@ -2,6 +2,8 @@
 
     .venv/bin/python tools/corpus_runnable.py [path/to/corpus/index.jsonl]
 
+The default is `index.jsonl` in $STEPSTONE_CORPUS_DIR, else in ../shared/corpus beside the repository.
+
 A definition is runnable when every Task resource kind in its `resource_kinds` is served: the kinds
 the corpus report already counts (Lambda functions, activities, nested executions, http:invoke), and
 every kind that stepstone's own integration registry resolves (the optimized SQS, SNS, DynamoDB,
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -63,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("index", nargs="?", default=str(REPO.parent / "shared" / "corpus" / "index.jsonl"))
+    corpus = Path(os.environ.get("STEPSTONE_CORPUS_DIR") or REPO.parent / "shared" / "corpus")
+    parser.add_argument("index", nargs="?", default=str(corpus / "index.jsonl"))
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in Path(args.index).read_text().splitlines() if line.strip()]
     aws = AwsIntegrations.from_env("us-east-1")
