@@ -88,7 +88,7 @@ def start(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     # keyed by its first event: a Retry of the Map state opens a new run, with task ids of its own
     key = f"{_KEY}{run.state.next_event_id}"
     run.emit("MapStateStarted", {"length": 0}, frame)
-    label = spec.label or cs.name
+    label = spec.label or _uuid(run)  # AWS: the Label, else a UUID (ARNs `mapRun:<machine>/<label>:<id>`)
     mr = MapRun(
         key=key,
         arn=_map_run_arn(run, label),
