@@ -28,11 +28,10 @@ from stepstone.asl import errors
 from stepstone.asl.errors import AslFailure, state_cause
 from stepstone.asl.json import JSON, JSONObject
 from stepstone.asl.model import MapState
-from stepstone.asl.paths import compact_json
 from stepstone.engine import maprun_config
 from stepstone.engine.commands import CancelTask, InvokeTask
 from stepstone.engine.events import MapRunUpdate, TaskFailed, TaskSucceeded
-from stepstone.engine.jsonata_io import states_binding
+from stepstone.engine.maprun_intake import READ_PAGE, accept, per_batch
 from stepstone.engine.maprun_state import MapRun
 from stepstone.engine.program import CompiledState
 from stepstone.engine.state import Frame, OpenTask
@@ -44,8 +43,7 @@ RESOURCE = "arn:stepstone:states:::maprun"
 READ, START, RESULTS = f"{RESOURCE}:read", f"{RESOURCE}:start", f"{RESOURCE}:results"
 #: Child executions at once when MaxConcurrency is 0 (AWS: up to 10,000).
 UNLIMITED = 1000
-#: Items per read and children per start command, at most.
-READ_PAGE = 500
+#: Children per start command, at most.
 START_CHUNK = 100
 _KEY = "mr"
 
@@ -135,14 +133,6 @@ def _concurrency(mr: MapRun) -> int:
     return mr.max_concurrency if mr.max_concurrency > 0 else UNLIMITED
 
 
-def _per_batch(mr: MapRun) -> int:
-    batcher = mr.batcher
-    if batcher is None:
-        return 1
-    per_batch = int(batcher.get("max_items") or 0)
-    return per_batch if per_batch > 0 else READ_PAGE
-
-
 def _pump(run: Interpreter, mr: MapRun) -> None:
     """Hand ready items to children up to the concurrency, read more when slots would stay free, or finish."""
     while True:
@@ -166,7 +156,7 @@ def _pump(run: Interpreter, mr: MapRun) -> None:
         if mr.max_items and mr.read >= mr.max_items:
             _accept(run, mr, [], True)
             continue
-        want = max(free - len(mr.ready), 1) * _per_batch(mr)
+        want = max(free - len(mr.ready), 1) * per_batch(mr)
         want = min(want, READ_PAGE)
         if mr.max_items:
             want = min(want, mr.max_items - mr.read)
@@ -191,65 +181,23 @@ def _pump(run: Interpreter, mr: MapRun) -> None:
         )
 
 
+def _accept(run: Interpreter, mr: MapRun, page: list[JSON], done: bool) -> bool:
+    """Queue items read; False when an ItemSelector failed the run."""
+    try:
+        accept(run, mr, page, done)
+    except AslFailure as failure:
+        frame = run.state.frames[mr.frame]
+        _fail(run, mr, failure.error, state_cause(mr.state_name, frame.entered_id, failure.cause))
+        return False
+    return True
+
+
 def _all_done(mr: MapRun) -> bool:
     return mr.total_known and not mr.ready and mr.executions.running == 0 and mr.starting == 0
 
 
 def _counts(mr: MapRun) -> JSONObject:
     return {"executions": mr.executions.to_json(), "items": mr.item_counts.to_json(), "total": mr.read}
-
-
-def _select(run: Interpreter, mr: MapRun, index: int, item: JSON) -> JSON:
-    frame = run.state.frames[mr.frame]
-    cs = run.state_of(frame)
-    if cs.item_selector is not None:
-        return cs.item_selector.evaluate(mr.selector_input, run.env(frame, cs, item=(index, item)))
-    if cs.item_selector_value is not None:
-        env = run.env(frame, cs, item=(index, item))
-        return cs.item_selector_value.evaluate(states_binding(mr.selector_input, env), env.variables, env)
-    return item
-
-
-def _batch_ready(mr: MapRun) -> None:
-    batcher = mr.batcher
-    assert batcher is not None
-    child: JSONObject = {}
-    if batcher.get("input") is not None:
-        child["BatchInput"] = batcher["input"]
-    child["Items"] = mr.partial
-    mr.ready.append([child, len(mr.partial)])
-    mr.partial = []
-    mr.partial_bytes = 0
-
-
-def _accept(run: Interpreter, mr: MapRun, page: list[JSON], done: bool) -> bool:
-    """Items read: select, batch and queue them. False when a selector failed the run."""
-    batcher = mr.batcher
-    for item in page:
-        index = mr.read
-        mr.read += 1
-        try:
-            value = _select(run, mr, index, item)
-        except AslFailure as failure:
-            frame = run.state.frames[mr.frame]
-            _fail(run, mr, failure.error, state_cause(mr.state_name, frame.entered_id, failure.cause))
-            return False
-        if batcher is None:
-            mr.ready.append([value, 1])
-            continue
-        size = len(compact_json(value).encode()) + 1
-        max_bytes = int(batcher.get("max_bytes") or 0)
-        if mr.partial and max_bytes and mr.partial_bytes + size > max_bytes:
-            _batch_ready(mr)
-        mr.partial.append(value)
-        mr.partial_bytes += size
-        if len(mr.partial) >= _per_batch(mr) and batcher.get("max_items"):
-            _batch_ready(mr)
-    if done:
-        mr.reader_done = True
-        if mr.partial:
-            _batch_ready(mr)
-    return True
 
 
 _THRESHOLD = (
