@@ -31,7 +31,7 @@ from stepstone.asl.model import MapState
 from stepstone.engine import maprun_config
 from stepstone.engine.commands import CancelTask, InvokeTask
 from stepstone.engine.events import MapRunUpdate, TaskFailed, TaskSucceeded
-from stepstone.engine.maprun_intake import READ_PAGE, accept, per_batch
+from stepstone.engine.maprun_intake import MIN_READ, READ_PAGE, accept, per_batch
 from stepstone.engine.maprun_state import MapRun
 from stepstone.engine.program import CompiledState
 from stepstone.engine.state import Frame, OpenTask
@@ -156,8 +156,8 @@ def _pump(run: Interpreter, mr: MapRun) -> None:
         if mr.max_items and mr.read >= mr.max_items:
             _accept(run, mr, [], True)
             continue
-        want = max(free - len(mr.ready), 1) * per_batch(mr)
-        want = min(want, READ_PAGE)
+        # at least a small page, so that a low MaxConcurrency does not mean one S3 read per item
+        want = min(max((free - len(mr.ready)) * per_batch(mr), MIN_READ), READ_PAGE)
         if mr.max_items:
             want = min(want, mr.max_items - mr.read)
         if mr.items is not None:  # the items came with the input: no I/O to wait for

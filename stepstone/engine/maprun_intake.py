@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 #: Items per read, at most (and per batch, when only MaxInputBytesPerBatch bounds it).
 READ_PAGE = 500
+#: Items per read, at least (they wait in `MapRun.ready` for a free child slot).
+MIN_READ = 100
 
 
 def per_batch(mr: MapRun) -> int:
