@@ -1,9 +1,10 @@
 """Integrations whose `.sync` task ends when a job does: the runtime polls them on durable timers.
 
 A Pollable integration starts the job in `invoke` (answering `TaskResult.waiting(start response)`),
-names what to ask about in `poll_handle`, and answers `poll` with the task's result, or with
-`TaskResult.waiting()` while the job runs. The runtime (`runtime/polls.py`) keeps each wait as one
-timer row, so a waiting job costs a row, never a thread or a coroutine.
+names what to ask about in `poll_handle`, answers `poll` with the task's result, or with
+`TaskResult.waiting()` while the job runs, and stops the job in `stop` when the task was cancelled.
+The runtime (`runtime/polls.py`) keeps each wait as one timer row, so a waiting job costs a row,
+never a thread or a coroutine.
 """
 
 from __future__ import annotations
@@ -35,4 +36,8 @@ class Pollable(Protocol):
 
     async def poll(self, resource: str, handle: JSON) -> TaskResult:
         """The job's end (output or failure), or `TaskResult.waiting()` while it still runs."""
+        ...
+
+    async def stop(self, resource: str, handle: JSON) -> None:
+        """The task no longer wants the job (stopped, timed out, cancelled): stop it, best effort."""
         ...

@@ -7,6 +7,9 @@
                                             task's TaskSucceeded/TaskFailed, a running job as
                                             TimerFired pollwait:{...}
     TimerFired pollwait:{...}               a transition that arms the next `poll:` timer, later
+    either timer, once the task closed      a transition that queues {"pollstop": {...}}: the
+                                            integration stops the job the task no longer wants
+                                            (execution stopped, timed out, branch cancelled)
 
 Every step is one transaction of the store's usual kinds (a transition, an outbox completion), so a
 crash loses no wait and at worst repeats a poll; the engine ignores a second result for a closed
@@ -30,7 +33,7 @@ from stepstone.integrations.polling import Pollable, poll_delay
 from stepstone.runtime.codec import dumps, encode_event
 from stepstone.store.base import ExecutionRow, InboxRow, OutboxRow, Store, Transition
 
-__all__ = ["Poll", "Submission", "first_poll", "poll_transition", "run_poll", "submitted_task"]
+__all__ = ["Poll", "Submission", "first_poll", "poll_transition", "run_poll", "run_stop", "submitted_task"]
 
 POLL = "poll:"
 WAIT = "pollwait:"
@@ -114,9 +117,12 @@ def poll_transition(
     still_open = poll.task_id in open_tasks
     outbox: list[str] = []
     arm: list[tuple[str, datetime]] = []
-    if still_open and kind == POLL:
-        outbox.append(dumps({"poll": json.loads(event.timer_id[len(POLL) :])}))
-    elif still_open:
+    body = json.loads(event.timer_id[len(kind) :])
+    if not still_open:
+        outbox.append(dumps({"pollstop": body}))
+    elif kind == POLL:
+        outbox.append(dumps({"poll": body}))
+    else:
         delay = timedelta(seconds=poll_delay(poll.attempt))
         arm.append((Poll(poll.task_id, poll.resource, poll.handle, poll.attempt).timer(POLL), now + delay))
     return Transition(
@@ -133,6 +139,14 @@ def poll_transition(
         arm_timers=arm,
         closed_at=now,
     )
+
+
+async def run_stop(store: Store, registry: Registry, row: OutboxRow, body: dict[str, Any]) -> None:
+    """Carry out a {"pollstop": ...} outbox entry: stop the job of a task that closed without it."""
+    integration = _pollable(registry, body["resource"])
+    if integration is not None:
+        await integration.stop(body["resource"], body["handle"])
+    await store.complete_outbox(row.id, None)
 
 
 async def run_poll(store: Store, registry: Registry, row: OutboxRow, body: dict[str, Any]) -> None:

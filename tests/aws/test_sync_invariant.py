@@ -124,3 +124,30 @@ def test_a_polled_job_survives_kill_9_of_the_server(moto: MotoServer, tmp_path: 
     assert done["status"] == "SUCCEEDED", done
     assert json.loads(done["output"])["LastStatus"] == "STOPPED"
     assert types.count("TaskSubmitted") == 1 and types.count("TaskSucceeded") == 1
+
+
+def test_a_job_whose_task_timed_out_is_stopped(moto: MotoServer, server: ServerProcess) -> None:
+    hold_tasks_running(moto)
+    ecs = moto.client("ecs")
+    ecs.create_cluster(clusterName="jobs")  # type: ignore[attr-defined]
+    ecs.register_task_definition(  # type: ignore[attr-defined]
+        family="work", containerDefinitions=[{"name": "main", "image": "busybox", "memory": 128}]
+    )
+    sfn = server.client()
+    definition = json.loads(json.dumps(JOB))
+    definition["States"]["Run"]["TimeoutSeconds"] = 1
+    machine = sfn.create_state_machine(
+        name="late", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r"
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    done = wait_for(sfn, arn, timeout=20)
+    assert done["status"] == "FAILED" and done["error"] == "States.Timeout"
+    task_arn = ecs.list_tasks(cluster="jobs")["taskArns"][0]  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 20
+    while True:  # the next poll timer finds the task closed and stops the job
+        described = ecs.describe_tasks(cluster="jobs", tasks=[task_arn])["tasks"][0]  # type: ignore[attr-defined]
+        if described.get("desiredStatus") == "STOPPED":
+            break
+        assert time.monotonic() < deadline, described
+        time.sleep(0.2)
+    assert described["stoppedReason"].startswith("The Step Functions task")

@@ -12,7 +12,9 @@ answer is the TaskSubmitted output, and the task ends as AWS ends it: with the d
 (PascalCase, as AWS returns it) as the output, or, when the job failed, `States.TaskFailed` with that
 same description as the cause (ECS: a stopped task with a non-zero container exit code, or one that
 failed to start). A poll that cannot reach the service is tried again on the next timer; a service error
-(the job is gone) fails the task with the service's error name.
+(the job is gone) fails the task with the service's error name. A job whose task closed without it
+(the execution was stopped or timed out) is stopped (StopTask, TerminateJob, BatchStopJobRun,
+StopQueryExecution, StopBuild) when its next poll timer fires.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = ["JOBS", "SyncJobs"]
 
 log = logging.getLogger("stepstone.integrations.aws.sync")
 
+STOP_REASON = "The Step Functions task that started the job no longer waits for it."
 #: A described job -> "running", "succeeded" or "failed".
 Judge = Callable[[dict[str, Any]], str]
 
@@ -75,6 +78,8 @@ class Job:
     ask: Callable[[dict[str, Any]], dict[str, Any]]
     pick: Callable[[dict[str, Any]], dict[str, Any] | None]
     output: Callable[[dict[str, Any]], JSON] = lambda described: described
+    #: the call that stops the job, and its parameters for a handle
+    stop: tuple[str, Callable[[dict[str, Any]], dict[str, Any]]] | None = None
 
 
 def _first(key: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
@@ -100,12 +105,14 @@ JOBS: dict[str, Job] = {
     "arn:aws:states:::ecs:runTask": Job(
         "ecs", "RunTask", "DescribeTasks", OptimizedNaming("ECS", "AmazonECS"), _ecs_handle, _ecs,
         ask=lambda h: {"Cluster": h["cluster"], "Tasks": [h["task"]]}, pick=_first("Tasks"),
+        stop=("StopTask", lambda h: {"Cluster": h["cluster"], "Task": h["task"], "Reason": STOP_REASON}),
     ),
     "arn:aws:states:::batch:submitJob": Job(
         "batch", "SubmitJob", "DescribeJobs", OptimizedNaming("Batch", "AWSBatch"),
         lambda a: {"job": a["JobId"]} if a.get("JobId") else None,
         _by_status(("Status",), frozenset({"SUCCEEDED"}), frozenset({"FAILED"})),
         ask=lambda h: {"Jobs": [h["job"]]}, pick=_first("Jobs"),
+        stop=("TerminateJob", lambda h: {"JobId": h["job"], "Reason": STOP_REASON}),
     ),
     "arn:aws:states:::glue:startJobRun": Job(
         "glue", "StartJobRun", "GetJobRun", OptimizedNaming("Glue", "AWSGlue"),
@@ -113,6 +120,7 @@ JOBS: dict[str, Job] = {
         _by_status(("JobRunState",), frozenset({"SUCCEEDED"}),
                    frozenset({"FAILED", "ERROR", "TIMEOUT", "STOPPED"})),
         ask=lambda h: {"JobName": h["job"], "RunId": h["run"]}, pick=_member("JobRun"),
+        stop=("BatchStopJobRun", lambda h: {"JobName": h["job"], "JobRunIds": [h["run"]]}),
     ),
     "arn:aws:states:::athena:startQueryExecution": Job(
         "athena", "StartQueryExecution", "GetQueryExecution", OptimizedNaming("Athena", "AmazonAthena"),
@@ -120,6 +128,7 @@ JOBS: dict[str, Job] = {
         _by_status(("Status", "State"), frozenset({"SUCCEEDED"}), frozenset({"FAILED", "CANCELLED"})),
         ask=lambda h: {"QueryExecutionId": h["query"]}, pick=_member("QueryExecution"),
         output=lambda described: {"QueryExecution": described},
+        stop=("StopQueryExecution", lambda h: {"QueryExecutionId": h["query"]}),
     ),
     "arn:aws:states:::codebuild:startBuild": Job(
         "codebuild", "StartBuild", "BatchGetBuilds", OptimizedNaming("CodeBuild", "AWSCodeBuild"),
@@ -128,6 +137,7 @@ JOBS: dict[str, Job] = {
                    frozenset({"FAILED", "FAULT", "STOPPED", "TIMED_OUT"})),
         ask=lambda h: {"Ids": [h["build"]]}, pick=_first("Builds"),
         output=lambda described: {"Build": described},
+        stop=("StopBuild", lambda h: {"Id": h["build"]}),
     ),
 }  # fmt: skip
 
@@ -185,3 +195,13 @@ class SyncJobs:
         if verdict == "failed":
             return TaskResult.fail(TASK_FAILED, json.dumps(described, separators=(",", ":")))
         return TaskResult.ok(job.output(described))
+
+    async def stop(self, resource: str, handle: JSON) -> None:
+        job = JOBS.get(resource)
+        if job is None or job.stop is None or not isinstance(handle, dict):
+            return
+        operation, params = job.stop
+        try:
+            await self.caller.call(job.service, operation, params(handle))
+        except Exception as exc:  # best effort, as AWS: the job may have ended meanwhile
+            log.warning("could not stop %s %s: %s", resource, handle, exc)
