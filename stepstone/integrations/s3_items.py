@@ -21,35 +21,16 @@ import csv
 import gzip
 import io
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from stepstone.asl.json import JSON, JSONObject
+from stepstone.integrations.s3_json import json_array
 from stepstone.integrations.s3_objects import S3Failure, S3Objects
+from stepstone.integrations.s3_reading import WINDOW, ItemReaderError, Page
 
 __all__ = ["ItemReaderError", "Page", "read_page"]
 
-#: Bytes per ranged read; doubled while one record does not fit.
-WINDOW = 256 * 1024
 DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
-NON_ITERABLE = "Attempting to map over non-iterable node."
-
-
-class ItemReaderError(Exception):
-    """The items cannot be read."""
-
-    def __init__(self, cause: str) -> None:
-        super().__init__(cause)
-        self.cause = cause
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """Items read, where to go on from, and whether the source is exhausted."""
-
-    items: list[JSON]
-    cursor: JSONObject
-    done: bool
 
 
 def _text(value: JSON, name: str) -> str:
@@ -76,7 +57,7 @@ async def read_page(s3: S3Objects, reader: JSONObject, cursor: JSONObject | None
         if "Size" not in state:
             state["Size"] = await s3.size(bucket, key)
         if kind == "JSON":
-            return await _json_array(s3, bucket, key, state, limit)
+            return await json_array(s3, bucket, key, state, limit)
         if kind in ("CSV", "JSONL"):
             return await _lines(s3, bucket, key, state, limit, config, kind)
         raise ItemReaderError(f"The InputType '{kind}' is not supported.")
@@ -187,77 +168,6 @@ def _json_line(text: str, line: int) -> JSON:
     except ValueError as exc:
         raise ItemReaderError(f"The JSONL file has invalid JSON at line {line}: {exc}.") from exc
     return value
-
-
-# -- a JSON array -------------------------------------------------------------------------------------
-
-_DECODER = json.JSONDecoder()
-_SPACE = " \t\r\n"
-
-
-def _utf8_prefix(data: bytes, at_end: bool) -> str:
-    """The longest decodable prefix (a window may end inside a multi-byte character)."""
-    for cut in range(0, 4):
-        try:
-            return data[: len(data) - cut].decode("utf-8")
-        except UnicodeDecodeError:
-            if at_end:
-                break
-    raise ItemReaderError("The JSON file is not valid UTF-8.")
-
-
-async def _json_array(s3: S3Objects, bucket: str, key: str, state: dict[str, Any], limit: int) -> Page:
-    size = int(state["Size"])
-    offset = int(state.get("Offset") or 0)
-    started = bool(state.get("Started"))
-    items: list[JSON] = []
-    window = WINDOW
-    done = False
-    while len(items) < limit and not done:
-        if offset >= size:
-            raise ItemReaderError(NON_ITERABLE if not started else "The JSON file ends inside its array.")
-        end = min(size, offset + window) - 1
-        at_end = end >= size - 1
-        text = _utf8_prefix(await s3.read(bucket, key, offset, end), at_end)
-        position, progressed = 0, False
-        while len(items) < limit:
-            while position < len(text) and text[position] in _SPACE:
-                position += 1
-            if position >= len(text):
-                break
-            char = text[position]
-            if not started:
-                if char != "[":
-                    raise ItemReaderError(NON_ITERABLE)
-                started, position, progressed = True, position + 1, True
-                continue
-            if char == "]":
-                position, done, progressed = position + 1, True, True
-                break
-            if char == ",":
-                position, progressed = position + 1, True
-                continue
-            try:
-                value, after = _DECODER.raw_decode(text, position)
-            except ValueError as exc:
-                if at_end:
-                    raise ItemReaderError(f"The JSON file could not be parsed: {exc}.") from exc
-                break
-            # a number cut by the window would still decode: accept a value only when its end is seen
-            follow = after
-            while follow < len(text) and text[follow] in _SPACE:
-                follow += 1
-            if follow >= len(text) and not at_end:
-                break
-            items.append(value)
-            position, progressed = after, True
-        offset += len(text[:position].encode())
-        if not progressed:
-            if at_end:
-                raise ItemReaderError("The JSON file could not be parsed.")
-            window *= 2
-    state.update(Offset=offset, Started=started)
-    return Page(items, state, done)
 
 
 # -- S3 inventory manifest ----------------------------------------------------------------------------
