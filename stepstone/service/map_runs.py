@@ -15,8 +15,10 @@ from stepstone import errors as E
 from stepstone.engine.events import MapRunUpdate, Stop
 from stepstone.integrations.map_runs import child_machine_arn, child_prefix, find_run
 from stepstone.integrations.maprun_results import children
+from stepstone.integrations.states import ParentLink
 from stepstone.runtime.codec import encode_event
 from stepstone.service.base import ServiceBase
+from stepstone.store.base import ExecutionRow
 
 _COUNTS = ("running", "succeeded", "failed", "timed_out", "aborted")
 
@@ -36,6 +38,14 @@ def _counts(raw: dict[str, Any], total: int, reader_done: bool) -> dict[str, int
         "failuresNotRedrivable": 0,
         "pendingRedrive": 0,
     }
+
+
+def _item_count(row: ExecutionRow) -> int:
+    """How many items a child processed: its link to the parent names them (`<run>:c<index>:<items>`)."""
+    parent = json.loads(row.state)["info"].get("parent") if row.state else None
+    if not isinstance(parent, str):
+        return 1
+    return int(ParentLink.decode(parent).task_id.rsplit(":", 1)[-1])
 
 
 def _date(text: str | None) -> datetime | None:
@@ -150,6 +160,7 @@ class MapRunOperations(ServiceBase):
                 "status": r.status,
                 "startDate": r.start_date,
                 "mapRunArn": arn,
+                "itemCount": _item_count(r),
                 **({"stopDate": r.stop_date} if r.stop_date else {}),
             }
             for r in rows[:limit]

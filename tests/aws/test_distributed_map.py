@@ -136,8 +136,12 @@ def test_jsonl_with_batches(moto: MotoServer, sfn_server: ServerProcess) -> None
         {"BatchInput": {"source": "a.jsonl"}, "Items": [{"n": 3}, {"n": 4}, {"n": 5}]},
         {"BatchInput": {"source": "a.jsonl"}, "Items": [{"n": 6}]},
     ]
-    described = sfn.describe_map_run(mapRunArn=map_run_arn(sfn, done["executionArn"]))
+    run_arn = map_run_arn(sfn, done["executionArn"])
+    described = sfn.describe_map_run(mapRunArn=run_arn)
     assert described["itemCounts"]["succeeded"] == 7 and described["executionCounts"]["succeeded"] == 3
+    children = sfn.list_executions(mapRunArn=run_arn)["executions"]
+    assert sorted(c["itemCount"] for c in children) == [1, 3, 3]
+    assert {c["mapRunArn"] for c in children} == {run_arn}
 
 
 def test_batches_bounded_by_bytes(moto: MotoServer, sfn_server: ServerProcess) -> None:
