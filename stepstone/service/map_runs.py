@@ -170,6 +170,22 @@ class MapRunOperations(ServiceBase):
             out["nextToken"] = rows[limit - 1].arn
         return out
 
+    async def describe_execution(self, request: dict[str, Any]) -> dict[str, Any]:
+        """DescribeExecution, with the mapRunArn of a Map Run's child."""
+        out: dict[str, Any] = await super().describe_execution(request)  # type: ignore[misc]
+        if "/" not in out["stateMachineArn"].rsplit(":", 1)[-1]:
+            return out  # not a child of a Map Run (their machine is `<machine>/<label>`)
+        row = await self._execution(out["executionArn"])
+        parent = json.loads(row.state)["info"].get("parent") if row.state else None
+        if isinstance(parent, str):
+            link = ParentLink.decode(parent)
+            owner = await self.store.get_execution(link.execution_arn)
+            runs = json.loads(owner.state).get("map_runs", {}) if owner is not None and owner.state else {}
+            run = runs.get(link.task_id.split(":", 1)[0])
+            if run is not None:
+                out["mapRunArn"] = run["arn"]
+        return out
+
     async def stop_map_run_children(self, arns: list[str], cause: str) -> None:
         """Stop a failed or aborted run's children: a Stop in each inbox, one wake-up for all."""
         event = encode_event(Stop("States.Aborted", cause))

@@ -87,6 +87,8 @@ def test_csv_in_s3_to_results_in_s3(moto: MotoServer, any_server: ServerProcess)
     children = sfn.list_executions(mapRunArn=run_arn)["executions"]
     assert len(children) == 4 and {c["status"] for c in children} == {"SUCCEEDED"}
     child = sfn.describe_execution(executionArn=children[0]["executionArn"])
+    assert child["mapRunArn"] == run_arn
+    assert "mapRunArn" not in sfn.describe_execution(executionArn=done["executionArn"])
     assert json.loads(child["input"])["row"]["id"] in {"1", "2", "3", "4"}
     described = sfn.describe_map_run(mapRunArn=run_arn)
     assert described["status"] == "SUCCEEDED" and described["executionArn"] == done["executionArn"]
