@@ -135,6 +135,8 @@ def _concurrency(mr: MapRun) -> int:
 
 def _pump(run: Interpreter, mr: MapRun) -> None:
     """Hand ready items to children up to the concurrency, read more when slots would stay free, or finish."""
+    if mr.failing:
+        return
     while True:
         free = _concurrency(mr) - mr.executions.running
         while free > 0 and mr.ready:
@@ -174,7 +176,7 @@ def _pump(run: Interpreter, mr: MapRun) -> None:
         break
     if mr.status == "RUNNING" and _all_done(mr) and mr.results_task is None:
         if _exceeded(mr):
-            _fail(run, mr, *_THRESHOLD)
+            _exceed(run, mr)
             return
         mr.results_task = _invoke(
             run, mr, "results", RESULTS, {"Writer": mr.writer, "Children": mr.launched, "Counts": _counts(mr)}
@@ -235,6 +237,9 @@ def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | object) 
         return _child_ended(run, mr, rest, event)
     if run.state.open_tasks.pop(task_id, None) is None:
         return f"no open task {task_id!r}"
+    if isinstance(event, TaskFailed) and mr.failing:
+        _fail(run, mr, *_THRESHOLD)  # the results could not be written; the run fails as it would have
+        return None
     if isinstance(event, TaskFailed):
         mr.starting -= what == "start"
         error = event.error
@@ -253,7 +258,10 @@ def on_task_event(run: Interpreter, event: TaskSucceeded | TaskFailed | object) 
     elif what == "start":
         mr.starting -= 1
     elif what == "results":
-        _succeed(run, mr, event.output)
+        if mr.failing:
+            _fail(run, mr, *_THRESHOLD)
+        else:
+            _succeed(run, mr, event.output)
         return None
     _pump(run, mr)
     return None
@@ -273,8 +281,10 @@ def _child_ended(run: Interpreter, mr: MapRun, rest: str, event: TaskSucceeded |
         outcome = {"TIMED_OUT": "timed_out", "ABORTED": "aborted"}.get(status, "failed")
     setattr(mr.executions, outcome, getattr(mr.executions, outcome) + 1)
     setattr(mr.item_counts, outcome, getattr(mr.item_counts, outcome) + count)
+    if mr.failing:
+        return None  # counted for the results being written; nothing more starts
     if outcome != "succeeded" and _exceeded(mr):
-        _fail(run, mr, *_THRESHOLD)
+        _exceed(run, mr)
         return None
     _pump(run, mr)
     return None
@@ -331,6 +341,20 @@ def _fail(run: Interpreter, mr: MapRun, error: str, cause: str | None) -> None:
     run.proceed(frame, run.fail_state(frame, cs, error, cause))
 
 
+def _exceed(run: Interpreter, mr: MapRun) -> None:
+    """Past the tolerated failures: fail, after writing the results there are when a ResultWriter
+    exports them (as AWS does); the running children are stopped at once."""
+    writer = mr.writer
+    if writer is None or writer.get("parameters") is None or mr.results_task is not None:
+        _fail(run, mr, *_THRESHOLD)
+        return
+    _release(run, mr)
+    mr.failing = True
+    mr.read_task, mr.starting, mr.ready, mr.partial = None, 0, [], []
+    payload = {"Writer": writer, "Children": mr.launched, "Counts": _counts(mr)}
+    mr.results_task = _invoke(run, mr, "results", RESULTS, payload)
+
+
 def abort(run: Interpreter, key: str) -> None:
     """The run's frame was cancelled or the execution closed: the run is aborted (children stopped)."""
     mr = run.state.map_runs.get(key)
@@ -355,7 +379,7 @@ def on_update(run: Interpreter, event: MapRunUpdate) -> str | None:
             break
     else:
         return f"no map run {event.map_run_arn}"
-    if mr.status != "RUNNING":
+    if mr.status != "RUNNING" or mr.failing:
         return f"the map run {mr.arn} has ended"
     if event.max_concurrency is not None:
         mr.max_concurrency = event.max_concurrency
@@ -364,7 +388,7 @@ def on_update(run: Interpreter, event: MapRunUpdate) -> str | None:
     if event.tolerated_failure_percentage is not None:
         mr.tolerated_percentage = event.tolerated_failure_percentage
     if _exceeded(mr):
-        _fail(run, mr, *_THRESHOLD)
+        _exceed(run, mr)
     else:
         _pump(run, mr)
     return None

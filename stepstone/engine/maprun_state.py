@@ -77,6 +77,8 @@ class MapRun:
     read_task: str | None = None
     starting: int = 0  # start commands in flight
     results_task: str | None = None
+    #: Past the tolerated failures with a ResultWriter: the results are written, then the run fails.
+    failing: bool = False
     seq: int = 0
     launched: int = 0  # child executions handed out (the next child's index)
     #: Indices of the children running now (at most MaxConcurrency): a repeated report is ignored.
@@ -125,6 +127,7 @@ class MapRun:
         self.results_task = None
         self.cursor = None
         self.running = []
+        self.failing = False
         for counts in (self.executions, self.item_counts):  # children stopped with the run
             counts.aborted += counts.running
             counts.running = 0

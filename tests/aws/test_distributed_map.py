@@ -455,3 +455,32 @@ def test_a_run_survives_kill_9(moto: MotoServer, sfn_server: ServerProcess) -> N
     [succeeded] = json.loads(manifest["Body"].read())["ResultFiles"]["SUCCEEDED"]
     results = json.loads(client.get_object(Bucket=BUCKET, Key=succeeded["Key"])["Body"].read())
     assert sorted(json.loads(r["Input"])["n"] for r in results) == list(range(40))
+
+
+def test_past_the_threshold_the_results_are_written_then_the_map_fails(
+    moto: MotoServer, sfn_server: ServerProcess
+) -> None:
+    client = s3(moto)
+    _numbers(client, 6)
+    definition = map_state(
+        FAIL_ODD,
+        ItemReader=json_reader(),
+        MaxConcurrency=1,
+        ResultWriter={
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": BUCKET, "Prefix": "f"},
+        },
+    )
+    sfn = sfn_server.client()
+    done = run(sfn, definition, {"key": "n.json"})
+    assert done["status"] == "FAILED" and done["error"] == "States.ExceedToleratedFailureThreshold", done
+    run_arn = map_run_arn(sfn, done["executionArn"])
+    key = f"f/{run_arn.rsplit(':', 1)[-1]}/manifest.json"
+    manifest = json.loads(client.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    [succeeded], [failed] = manifest["ResultFiles"]["SUCCEEDED"], manifest["ResultFiles"]["FAILED"]
+    read = lambda k: json.loads(client.get_object(Bucket=BUCKET, Key=k)["Body"].read())  # noqa: E731
+    assert [json.loads(r["Input"]) for r in read(succeeded["Key"])] == [{"n": 0}]
+    assert [json.loads(r["Input"]) for r in read(failed["Key"])] == [{"n": 1}]
+    types = [e["type"] for e in events(sfn, done["executionArn"])]
+    assert types[-3:] == ["MapRunFailed", "MapStateFailed", "ExecutionFailed"]
+    assert sfn.describe_map_run(mapRunArn=run_arn)["status"] == "FAILED"
