@@ -27,7 +27,7 @@ __all__ = ["sfn_server"]
 WARM_UP, SMALL, LARGE = 10_000, 2_000, 20_000
 #: Allowed RSS growth of the large run over the small one: a result chunk (buffered, then joined
 #: into one body) and a few bytes per item.
-PER_ITEM = 100
+PER_ITEM = 200
 
 
 def rss(pid: int) -> int:
