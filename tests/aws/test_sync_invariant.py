@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,15 +37,23 @@ JOB = {
 }
 
 
+def _state_manager(moto: MotoServer, action: str, body: dict[str, Any]) -> None:
+    url = f"{moto.endpoint}/moto-api/state-manager/{action}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
 def hold_tasks_running(moto: MotoServer, times: int = 1_000_000) -> None:
     """moto moves an ECS task on each time it is described, unless told to wait for many calls."""
-    body = {"model_name": "ecs::task", "transition": {"progression": "manual", "times": times}}
-    request = urllib.request.Request(
-        f"{moto.endpoint}/moto-api/state-manager/set-transition",
-        data=json.dumps(body).encode(),
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=10).close()
+    transition = {"progression": "manual", "times": times}
+    _state_manager(moto, "set-transition", {"model_name": "ecs::task", "transition": transition})
+
+
+@pytest.fixture(autouse=True)
+def _moto_default_progression(moto: MotoServer) -> Iterator[None]:
+    """moto's reset keeps state-manager transitions: give the other tests moto's default back."""
+    yield
+    _state_manager(moto, "unset-transition", {"model_name": "ecs::task"})
 
 
 def between_polls(server: ServerProcess, seconds: float = 10.0) -> dict[str, int]:
