@@ -24,12 +24,15 @@ from stepstone.config import ApprovalSettings, Config, approval_settings, load_t
 from stepstone.engine.tokens import KeyRing
 from stepstone.errors import ServiceError
 from stepstone.integrations.approvals import ApprovalIntegration
+from stepstone.integrations.aws.registry import AwsIntegrations
 from stepstone.integrations.base import Registry
 from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.http import HttpIntegration
+from stepstone.integrations.map_runs import MapRunIntegration
 from stepstone.integrations.mock_config import MockConfig
 from stepstone.integrations.mock_services import MockedServices
+from stepstone.integrations.s3_objects import S3Objects
 from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import Clock, SystemClock, virtual_clock
 from stepstone.runtime.retention import Retention
@@ -97,10 +100,11 @@ def build(config: Config) -> Server:
     functions = list(config.functions)
     if config.examples:  # the examples' state machines call the examples' functions
         functions += sorted(p for p in EXAMPLES.glob("*/functions.py") if p not in functions)
-    if functions:
-        FunctionIntegration.from_files(functions, region=config.region, account=config.account).register_into(
-            registry
-        )
+    aws = AwsIntegrations.from_env(config.region)
+    # Lambda ARNs that name no loaded function go to the Lambda Invoke API at the configured endpoint.
+    FunctionIntegration.from_files(
+        functions, region=config.region, account=config.account, remote=aws.lambdas
+    ).register_into(registry)
     clock: Clock = virtual_clock() if config.clock == "virtual" else SystemClock()
     worker = Worker(store, registry, keys, clock=clock, poll_seconds=5.0 if config.dsn else None)
     mocks = MockConfig.from_env(config.mock_config)  # a mistake in the file stops the start here
@@ -112,6 +116,11 @@ def build(config: Config) -> Server:
     HttpIntegration().register_into(registry)
     approvals = approval_settings(config)
     approval_integration(config, approvals, store).register_into(registry)
+    aws.register_into(registry)  # SQS, SNS, DynamoDB, EventBridge, aws-sdk:* through botocore
+    # Distributed Map: S3 item readers and result writers, child executions through the service.
+    MapRunIntegration(
+        store, S3Objects(aws.clients), service.start_nested, service.stop_map_run_children
+    ).register_into(registry)
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
     service.activity_visibility = timedelta(seconds=config.activity_visibility_seconds)

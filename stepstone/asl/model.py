@@ -165,6 +165,12 @@ class MapState(State):
     max_concurrency_expression: str | None = None
     tolerated_failure_count_expression: str | None = None
     tolerated_failure_percentage_expression: str | None = None
+    #: Distributed mode: where the items come from, how they are batched, where results go (raw ASL).
+    item_reader: JSON = None
+    item_batcher: JSON = None
+    result_writer: JSON = None
+    label: str | None = None
+    execution_type: str = "STANDARD"
     result_selector: JSON = None
     result_path: str | None = "$"
     retry: tuple[Retrier, ...] = ()

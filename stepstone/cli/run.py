@@ -18,6 +18,7 @@ from pathlib import Path
 
 from stepstone.asl.json import JSON
 from stepstone.asl.load import load_definition
+from stepstone.integrations.aws.registry import AwsIntegrations
 from stepstone.integrations.base import IntegrationError, Registry
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.mock_config import MockConfig, MockConfigError
@@ -73,10 +74,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(f"the input is not JSON: {exc}")
     registry = Registry()
+    aws = AwsIntegrations.from_env("us-east-1")  # AWS services at the SDK's configured endpoints
     try:
-        FunctionIntegration.from_files(args.functions).register_into(registry)
+        FunctionIntegration.from_files(args.functions, remote=aws.lambdas).register_into(registry)
     except IntegrationError as exc:
         return _fail(exc.cause)
+    aws.register_into(registry)
     mocked: MockedRegistry | None = None
     try:
         mocks = MockConfig.from_env(args.mock_config)

@@ -20,11 +20,12 @@ from stepstone.asl import errors
 from stepstone.asl.env import Env
 from stepstone.asl.errors import AslFailure, state_cause
 from stepstone.asl.json import JSON, JSONObject
-from stepstone.engine import fanout, tasks
+from stepstone.engine import fanout, maprun, tasks
 from stepstone.engine.commands import ArmTimer, CancelTask, CancelTimer, Command
 from stepstone.engine.context import build_context
 from stepstone.engine.events import (
     Event,
+    MapRunUpdate,
     Redrive,
     Start,
     Stop,
@@ -246,11 +247,16 @@ class Decider:
     def apply(self, event: Event) -> str | None:
         """Apply a non-Start event; return why it was ignored, or None when it applied."""
         if isinstance(event, TaskSucceeded | TaskFailed | TaskStarted | TaskSubmitted | TaskHeartbeat):
-            if event.task_id not in self.state.open_tasks:
+            if maprun.owns(self, event.task_id):
+                ignored = maprun.on_task_event(self, event)
+                if ignored is not None:
+                    return ignored
+            elif event.task_id not in self.state.open_tasks:
                 return f"no open task {event.task_id!r}"
-            ignored = tasks.on_task_event(self, event)
-            if ignored is not None:
-                return ignored
+            else:
+                ignored = tasks.on_task_event(self, event)
+                if ignored is not None:
+                    return ignored
         elif isinstance(event, TimerFired):
             timer = self.state.timers.pop(event.timer_id, None)
             if timer is None:
@@ -263,6 +269,10 @@ class Decider:
             if event.cause is not None:
                 details["cause"] = event.cause
             self.close("ABORTED", "ExecutionAborted", details, event.error, event.cause)
+        elif isinstance(event, MapRunUpdate):
+            ignored = maprun.on_update(self, event)
+            if ignored is not None:
+                return ignored
         self.run()
         return None
 
@@ -418,6 +428,7 @@ class Decider:
         self, status: str, event_type: str, details: JSONObject, error: str | None, cause: str | None
     ) -> None:
         state = self.state
+        maprun.abort_all(self)
         if state.redrive_point is None:
             # Stopped or timed out: the root frame is still where it waits.
             self.remember_redrive_point(state.frames.get(ROOT_FRAME))
@@ -446,7 +457,9 @@ class Decider:
         if frame.fid in state.runnable:
             state.runnable.remove(frame.fid)
         waiting = frame.waiting
-        if waiting is not None:
+        if waiting is not None and maprun.owns(self, waiting):
+            maprun.abort(self, waiting)
+        elif waiting is not None:
             task = state.open_tasks.pop(waiting, None)
             if task is not None:
                 self.commands.append(CancelTask(waiting))

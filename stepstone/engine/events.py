@@ -119,6 +119,16 @@ class Redrive:
     redrive_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class MapRunUpdate:
+    """UpdateMapRun: the run's new MaxConcurrency and tolerated failures (None: unchanged)."""
+
+    map_run_arn: str
+    max_concurrency: int | None = None
+    tolerated_failure_count: int | None = None
+    tolerated_failure_percentage: float | None = None
+
+
 Event = (
     Start
     | TaskStarted
@@ -129,4 +139,5 @@ Event = (
     | TimerFired
     | Stop
     | Redrive
+    | MapRunUpdate
 )

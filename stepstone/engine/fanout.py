@@ -15,6 +15,7 @@ from stepstone.asl.errors import AslFailure, state_cause
 from stepstone.asl.json import JSON
 from stepstone.asl.model import MapState
 from stepstone.asl.paths import compact_json
+from stepstone.engine import maprun
 from stepstone.engine.dataflow import select
 from stepstone.engine.jsonata_io import states_binding
 from stepstone.engine.path_numbers import float_at, integer_at
@@ -103,6 +104,8 @@ def _jsonpath_map_settings(
 def start_map(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     spec = cs.spec
     assert isinstance(spec, MapState)
+    if maprun.is_distributed(run, cs):
+        return maprun.start(run, frame, cs)
     env = run.env(frame, cs)
     data = cs.io.effective_input(frame.input, env)
     settings = _jsonata_map_settings if cs.jsonata else _jsonpath_map_settings

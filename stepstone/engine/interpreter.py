@@ -7,6 +7,7 @@ They meet here, so the state types depend on this small surface and never on `de
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -29,6 +30,11 @@ class Interpreter(Protocol):
     now: datetime
     mint_token: TokenMinter
     commands: list[Command]
+
+    @property
+    def rng(self) -> random.Random:
+        """The execution's seeded randomness (ids, `$random`), drawn the same on a replay."""
+        ...
 
     def emit(self, event_type: str, details: JSONObject | None, frame: Frame | None = None) -> int:
         """Append a history event; return its id."""

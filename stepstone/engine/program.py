@@ -149,6 +149,8 @@ class Program:
 
     definition: Machine
     machines: dict[str, CompiledMachine] = field(default_factory=dict)
+    #: Run distributed Map states as Map Runs of real child executions (the durable runtime sets it).
+    map_runs: bool = False
 
     @property
     def root(self) -> CompiledMachine:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from stepstone.asl.json import JSON, JSONObject
 from stepstone.engine.events import ExecutionInfo
+from stepstone.engine.maprun_state import MapRun
 
 Status = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
 TimerKind = Literal["execution_timeout", "task_timeout", "heartbeat", "wait", "retry", "continue"]
@@ -228,6 +229,8 @@ class ExecutionState:
     #: Where a redrive starts again: the root frame as it stood in the state that failed, timed out
     #: or was stopped (kept only once the execution has closed unsuccessfully).
     redrive_point: Frame | None = None
+    #: The Distributed Map runs of this execution, running or ended (DescribeMapRun reads them here).
+    map_runs: dict[str, MapRun] = field(default_factory=dict)
 
     def to_json(self) -> JSONObject:
         """The state as JSON-ready data (datetimes as ISO 8601 strings)."""
@@ -255,6 +258,7 @@ class ExecutionState:
             **({"cause": self.cause} if self.cause is not None else {}),
             **({"runnable": list(self.runnable)} if self.runnable else {}),
             **({"redrive_point": self.redrive_point.to_json()} if self.redrive_point is not None else {}),
+            **({"map_runs": {k: r.to_json() for k, r in self.map_runs.items()}} if self.map_runs else {}),
         }
 
     @classmethod
@@ -275,4 +279,5 @@ class ExecutionState:
             timers={tid: Timer.from_json(t) for tid, t in raw["timers"].items()},
             runnable=list(raw.get("runnable", ())),
             redrive_point=None if redrive_point is None else Frame.from_json(redrive_point),
+            map_runs={k: MapRun.from_json(r) for k, r in raw.get("map_runs", {}).items()},
         )

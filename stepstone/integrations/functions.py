@@ -9,6 +9,10 @@ is callable as a Lambda function of the same name:
     "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken"           -> invoked; the task then
                                                                                waits for the callback
 
+A Lambda ARN that names no loaded function goes to `remote` when one is configured (app.py wires
+the Lambda Invoke API, `aws.lambdas.RemoteLambda`, so `sam local start-lambda`, LocalStack or AWS
+serve it); the loaded Python functions stay the default and need no set-up.
+
 Handlers run in a worker thread (`asyncio.to_thread`) so a slow function never blocks the event loop.
 Failures look like the Lambda Python runtime's: the error is the exception's class name and the cause is
 its JSON error document ({"errorMessage", "errorType", "requestId", "stackTrace"}).
@@ -31,7 +35,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from stepstone.asl.json import JSON
 from stepstone.integrations.base import IntegrationError, Registry, TaskRequest, TaskResult
@@ -45,6 +49,18 @@ _LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([^:]*):([^:]*):function:([^:]
 _PARTIAL_ARN = re.compile(r"^(?:(\d{12}):function:)?([A-Za-z0-9_-]+)(?::([^:]+))?$")
 #: X-Ray's trace header: stepstone traces nothing, so it holds its own name (as every recorded case does).
 _TRACE_HEADER = "X-Amzn-Trace-Id"
+
+
+class RemoteFunctions(Protocol):
+    """Functions served elsewhere (the Lambda Invoke API)."""
+
+    async def enabled(self) -> bool:
+        """Whether there is somewhere to call."""
+        ...
+
+    async def invoke(self, name: str, arn: str, qualifier: str | None, event: JSON, wrap: bool) -> TaskResult:
+        """Invoke the function: its payload, or lambda:invoke's response document when `wrap`."""
+        ...
 
 
 class FunctionsFileError(IntegrationError):
@@ -104,6 +120,7 @@ class FunctionIntegration:
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     region: str = "us-east-1"
     account: str = "123456789012"
+    remote: RemoteFunctions | None = None
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path], **kwargs: Any) -> FunctionIntegration:
@@ -132,6 +149,8 @@ class FunctionIntegration:
         name, arn = self._name_and_arn(target)
         handler = self.handlers.get(name)
         request_id = str(uuid.uuid4())
+        if handler is None and self.remote is not None and await self.remote.enabled():
+            return await self.remote.invoke(name, arn, _qualifier(target), event, wrap)
         if handler is None:
             return TaskResult.fail(
                 "Lambda.ResourceNotFoundException",
@@ -158,6 +177,15 @@ class FunctionIntegration:
         name = partial.group(2) if partial else target
         account = partial.group(1) if partial and partial.group(1) else self.account
         return name, f"arn:aws:lambda:{self.region}:{account}:function:{name}"
+
+
+def _qualifier(target: str) -> str | None:
+    """The version or alias a function ARN (or partial ARN) names, if any."""
+    full = _LAMBDA_ARN.match(target)
+    if full:
+        return full.group(4)
+    partial = _PARTIAL_ARN.match(target)
+    return partial.group(3) if partial else None
 
 
 def _call(handler: Handler, event: JSON, context: LambdaContext) -> TaskResult:

@@ -15,6 +15,7 @@ from stepstone.engine.commands import InvokeTask
 from stepstone.engine.events import (
     Event,
     ExecutionInfo,
+    MapRunUpdate,
     Redrive,
     Start,
     Stop,
@@ -38,6 +39,7 @@ _EVENTS: dict[str, type[Any]] = {
         TimerFired,
         Stop,
         Redrive,
+        MapRunUpdate,
     )
 }
 

@@ -4,6 +4,8 @@
                                             `ParentLink`) waits for it: queue the result there
     {"cancel": {"resource", "task_id"}}     a task was cancelled and its integration can release
                                             what it started (a nested execution): ask it to
+    {"poll": {...}}                         ask a `.sync` job how it is doing (runtime/polls.py)
+    {"pollstop": {...}}                     stop the job of a `.sync` task that closed without it
 
 Each is committed in the outbox of the transition that causes it, so it survives a crash and is
 carried out at least once; both are idempotent (`decide` ignores a result for a task that is no
@@ -19,6 +21,7 @@ from stepstone.engine.events import Event, TaskFailed, TaskSucceeded
 from stepstone.integrations.base import Cancellable, Registry, UnknownResource
 from stepstone.integrations.states import ParentLink, child_result
 from stepstone.runtime.codec import dumps, encode_event
+from stepstone.runtime.polls import run_poll, run_stop
 from stepstone.store.base import OutboxRow, Store
 
 __all__ = ["cancellable", "carry_out", "decode_followup", "encode_cancel", "encode_report"]
@@ -34,7 +37,7 @@ def encode_cancel(resource: str, task_id: str) -> str:
 
 def decode_followup(text: str) -> dict[str, Any] | None:
     """The follow-up an outbox entry holds, or None when it is a task invocation."""
-    if not text.startswith(('{"report"', '{"cancel"')):
+    if not text.startswith(('{"report"', '{"cancel"', '{"poll"', '{"pollstop"')):
         return None
     raw: dict[str, Any] = json.loads(text)
     return raw
@@ -51,6 +54,12 @@ def cancellable(registry: Registry, resource: str) -> bool:
 async def carry_out(store: Store, registry: Registry, row: OutboxRow, followup: dict[str, Any]) -> bool:
     """Do what the entry asks and forget it; True when an execution got new work (wake the worker)."""
     queued = False
+    if "poll" in followup:  # a `.sync` job's poll (runtime/polls.py) completes the entry itself
+        await run_poll(store, registry, row, followup["poll"])
+        return True
+    if "pollstop" in followup:
+        await run_stop(store, registry, row, followup["pollstop"])
+        return False
     if "report" in followup:
         link = ParentLink.decode(followup["report"])
         child = await store.get_execution(row.execution_arn)

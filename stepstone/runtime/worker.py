@@ -53,6 +53,7 @@ from stepstone.runtime.codec import (
     encode_invoke,
 )
 from stepstone.runtime.followups import cancellable, carry_out, decode_followup, encode_cancel, encode_report
+from stepstone.runtime.polls import first_poll, poll_transition, submitted_task
 from stepstone.runtime.signals import Signals
 from stepstone.store.base import (
     ActivityTaskRow,
@@ -121,6 +122,10 @@ class Worker:
         self._busy: set[str] = set()
         self._retry_at: dict[str, datetime] = {}
         self._dispatching: dict[int, asyncio.Task[None]] = {}
+        # outbox id -> when its dispatch finished (a count): a read of the outbox that was under way
+        # then may still return it, and must not carry it out a second time
+        self._finished: dict[int, int] = {}
+        self._finish_count = 0
         self._outbox_written = False
         self._nudged: asyncio.TimerHandle | None = None
         self._worked = False  # the last round had executions to work on: look again before sleeping
@@ -289,7 +294,9 @@ class Worker:
         definition = await self.store.get_definition(*key)
         if definition is None:
             raise LookupError(f"no definition {key}")
-        return load_program(definition)
+        program = load_program(definition)
+        program.map_runs = True  # distributed Map states run real child executions here
+        return program
 
     async def _step(self, item: WorkItem) -> int:
         """One transition of one execution; 1 if it was committed, else 0 (the event stays queued)."""
@@ -309,6 +316,9 @@ class Worker:
         # decide mutates `before`: keep what was open (task id -> resource) for the transition
         open_before = {t: task.resource for t, task in before.open_tasks.items()} if before else {}
         timer = before.timers.get(event.timer_id) if before and isinstance(event, TimerFired) else None
+        if isinstance(event, TimerFired) and (polled := poll_transition(row, inbox, event, open_before, now)):
+            return await self._commit_poll(polled)  # a `.sync` job's poll timer: no decision to make
+        submitting = submitted_task(before, event)  # a copy: decide mutates `before`
         try:
             program = await self._program(row)
             decision = decide(
@@ -329,6 +339,10 @@ class Worker:
             return 0
         self._retry_at.pop(arn, None)
         transition = self._transition(row, inbox, open_before, decision, now)
+        if submitting is not None and submitting.task_id in decision.state.open_tasks:
+            poll = first_poll(self.registry, submitting, now)
+            if poll is not None:  # a `.sync` job: its first poll is armed with its submission
+                transition = dataclasses.replace(transition, arm_timers=[*transition.arm_timers, poll])
         try:
             await self.store.commit_transition(transition)
         except StoreConflict:
@@ -363,6 +377,16 @@ class Worker:
             EXECUTIONS_STARTED.inc((name,))
         if status in TERMINAL:
             EXECUTIONS_CLOSED.inc((name, status))
+
+    async def _commit_poll(self, transition: Transition) -> int:
+        try:
+            await self.store.commit_transition(transition)
+        except StoreConflict:
+            return 0
+        self._outbox_written = self._outbox_written or bool(transition.outbox)
+        if transition.arm_timers:
+            self.wake()
+        return 1
 
     def _transition(
         self,
@@ -450,16 +474,22 @@ class Worker:
     # commands ---------------------------------------------------------------------------------------
 
     async def _dispatch_pending(self) -> None:
+        started = self._finish_count
         for row in await self.store.pending_outbox():
-            if row.id not in self._dispatching:
+            if row.id not in self._dispatching and self._finished.get(row.id, -1) <= started:
                 task = asyncio.create_task(self._dispatch(row))
                 self._dispatching[row.id] = task
                 task.add_done_callback(self._forget_dispatch)
+        if len(self._finished) > 4096:  # only the latest can still be in a read under way
+            self._finished = dict(sorted(self._finished.items(), key=lambda kv: kv[1])[-1024:])
 
     def _forget_dispatch(self, task: asyncio.Task[None]) -> None:
         for key, running in list(self._dispatching.items()):
             if running is task:
                 del self._dispatching[key]
+                if not task.cancelled() and task.exception() is None:  # completed: never again here
+                    self._finish_count += 1
+                    self._finished[key] = self._finish_count
 
     async def _waiting_token(self, arn: str, task_id: str) -> str:
         """The task's token as it was when its transition committed, even if the key ring rotated since.

@@ -19,6 +19,7 @@ from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
 from stepstone.service.keys import KeyOperations
 from stepstone.service.machines import MachineOperations
+from stepstone.service.map_runs import MapRunOperations
 from stepstone.service.tags import TagOperations
 from stepstone.service.tasks import TaskViews
 from stepstone.service.testing import StateTestOperations
@@ -31,6 +32,7 @@ class Service(
     ApprovalOperations,
     UserOperations,
     MachineOperations,
+    MapRunOperations,
     ExecutionOperations,
     ActivityOperations,
     GuardedCallbacks,

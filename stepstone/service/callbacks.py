@@ -48,6 +48,7 @@ class CallbackOperations(ServiceBase):
         return {}
 
     async def send_task_success(self, request: dict[str, Any]) -> dict[str, Any]:
+        self._verify(request.get("taskToken"))  # AWS judges the token before the output
         text = request.get("output")
         if not isinstance(text, str):
             raise E.InvalidOutput("Invalid output: it must be a JSON string")

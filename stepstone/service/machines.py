@@ -78,7 +78,9 @@ class MachineOperations(ServiceBase):
         return {}
 
     async def list_state_machines(self, request: dict[str, Any]) -> dict[str, Any]:
-        rows, token = _page(await self.store.list_state_machines(), request)
+        # a Map Run's child machine (`<machine>/<label>`) is not listed, as on AWS
+        machines = [r for r in await self.store.list_state_machines() if "/" not in r.name]
+        rows, token = _page(machines, request)
         items = [
             {"stateMachineArn": r.arn, "name": r.name, "type": r.type, "creationDate": r.created}
             for r in rows

@@ -27,7 +27,7 @@ UNSUPPORTED = {
     "sns": "needs Amazon SNS",
     "dynamodb": "needs Amazon DynamoDB",
     "aws-sdk": "needs aws-sdk service integrations",
-    "ItemReader": "needs an S3 ItemReader",
+    "ItemReader": "needs S3 (runs against moto in tests/aws/test_distributed_map_conformance.py)",
     "ResultWriter": "needs an S3 ResultWriter",
     "sfn": "needs nested Step Functions executions (states:startExecution)",
     "events": "needs Amazon EventBridge",

@@ -31,3 +31,26 @@ API_KNOWN_GAPS: dict[str, str] = {
         "that are not wildcards"
     ),
 }
+
+SDK_METADATA_LITERALS = (
+    "the recorder replaced the optimized integration's SdkHttpMetadata header values (request id, "
+    "x-amz-crc32, Server) by their names, and the exact Content-Length is AWS's own response size: "
+    "literals no other endpoint can answer"
+)
+MOTO_CHECKSUM_TYPE = (
+    "moto's S3 does not answer the x-amz-checksum-type header that AWS's S3 sends for a putObject "
+    "(ChecksumType FULL_OBJECT); stepstone returns what the endpoint answers"
+)
+
+#: Cases that call AWS services and run against moto (test_conformance_aws.py), failing for a reason
+#: that lies in the recording or in moto, not in stepstone.
+AWS_KNOWN_GAPS: dict[str, str] = {
+    "267e18d06ab2-test_sqs_send_message": SDK_METADATA_LITERALS,
+    "e602382f5432-test_dynamodb_put_get_item": SDK_METADATA_LITERALS,
+    "d4b152a68d76-test_base_integrations_DYNAMODB_PUT_DELETE_ITEM_": SDK_METADATA_LITERALS,
+    "3bfb6891792d-test_base_integrations_DYNAMODB_PUT_UPDATE_GET_ITEM_": SDK_METADATA_LITERALS,
+    "2a613e10a5a7-test_base_integrations_DYNAMODB_PUT_QUERY_": SDK_METADATA_LITERALS,
+    "1d334a126f9b-test_s3_put_object_str_": MOTO_CHECKSUM_TYPE,
+    "a2a8c796bdc1-test_s3_put_object_bool_": MOTO_CHECKSUM_TYPE,
+    "fac52111e0e2-test_s3_put_object_num_": MOTO_CHECKSUM_TYPE,
+}

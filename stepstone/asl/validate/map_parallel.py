@@ -94,7 +94,9 @@ def _sub_object(state: dict[str, Any], name: str, fields: frozenset[str], where:
         return  # absent, or the field's type check already reported it
     here = at(where, name)
     _only(value, fields, here, report)
-    if "Resource" in fields:
+    # AWS: a ResultWriter may hold WriterConfig alone (the results are formatted, not exported)
+    writer_config_only = name == "ResultWriter" and "WriterConfig" in value and "Resource" not in value
+    if "Resource" in fields and not writer_config_only:
         if "Resource" not in value:
             report.schema("The field 'Resource' is required but was missing", here)
         check_resource(value.get("Resource"), at(here, "Resource"), report)

@@ -1,0 +1,1 @@
+"""AWS service integrations: botocore clients, error naming, optimized and SDK integrations."""
