@@ -14,12 +14,12 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from stepstone.asl.env import Env
 from stepstone.asl.errors import AslFailure
-from stepstone.asl.jsonata import UNDEFINED, compile_expression
+from stepstone.asl.jsonata import UNDEFINED, compile_expression, compile_value
 from stepstone.asl.jsonata.expression import Expression
 from stepstone.asl.jsonata.fast import Fallback, compile_fast
 
@@ -201,3 +201,26 @@ def test_a_variable_shadows_a_function_name_as_in_jlens() -> None:
         assert compile_expression(text).evaluate({"input": {}}, variables, Env()) == _slow(text).evaluate(
             {"input": {}}, variables, Env()
         )
+
+
+def _outcome(run: Any) -> str:
+    try:
+        return "value " + _dumps(run())
+    except AslFailure as failure:
+        return f"failure {failure.error}: {failure.cause}"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions, expressions, inputs, values)
+def test_a_template_built_in_one_closure_matches_the_general_walk(
+    a: str, b: str, document: Any, v: Any
+) -> None:
+    assume("1e400" not in a + b)  # a syntax error in jlens (number out of range)
+    template = {"x": f"{{% {a} %}}", "fixed": 1, "list": [f"{{% {b} %}}", "y"]}
+    fast, slow = compile_value(template, "Output"), compile_value(template, "Output")
+    slow._fast = None
+    states, variables = {"input": document, "context": CONTEXT}, {"v": v, "w": None}
+    env = Env(variables=variables)
+    assert _outcome(lambda: fast.evaluate(states, variables, env)) == _outcome(
+        lambda: slow.evaluate(states, variables, env)
+    )

@@ -24,7 +24,7 @@ from stepstone.asl.jsonata.errors import (
     returned_nothing,
     unexpected_type,
 )
-from stepstone.asl.jsonata.fast import Fallback, compile_fast
+from stepstone.asl.jsonata.fast import Evaluator, Fallback, compile_fast
 from stepstone.asl.jsonata.functions import EXTENSIONS, REMOVED, FunctionError, current_env
 
 EXPRESSION_START: Final = "{%"
@@ -126,6 +126,22 @@ class Expression:
                 return self._fast(states, variables)
             except (Fallback, RecursionError):
                 pass  # not sure of jlens's answer: ask jlens
+        return self._jlens(states, variables, env, field, now, context_item)
+
+    @property
+    def fast_path(self) -> Evaluator | None:
+        """The direct evaluator (raising Fallback when unsure), or None when only jlens evaluates this."""
+        return self._fast
+
+    def _jlens(
+        self,
+        states: JSON,
+        variables: Mapping[str, JSON],
+        env: Env,
+        field: str,
+        now: Now | None,
+        context_item: JSON,
+    ) -> JSON | _Undefined:
         bindings: dict[str, Any] = dict(variables)
         bindings.update(REMOVED)
         bindings["states"] = states
@@ -158,7 +174,12 @@ class Expression:
         now: Now | None = None,
     ) -> JSON:
         """The value of the expression; an undefined result fails `field` as AWS does."""
-        result = self.evaluate_optional(states, variables, env, field=field, now=now)
+        if self._fast is not None:
+            try:
+                return self._fast(states, variables)
+            except (Fallback, RecursionError):
+                pass
+        result = self._jlens(states, variables, env, field, now, None)
         if result is UNDEFINED:
             raise returned_nothing(self.text, field)
         return result
