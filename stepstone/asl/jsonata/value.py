@@ -8,7 +8,7 @@ Each expression knows the field it was written in, named as AWS names it in its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,23 +128,15 @@ def _fast_builder(node: _Node) -> Evaluator | None:
             return None
         parts.append((place, builder))
     static = node.static
-    if isinstance(static, dict):
+    copy: Callable[[Any], Any] = dict if isinstance(static, dict) else list
 
-        def build_object(states: JSON, variables: Mapping[str, JSON]) -> JSON:
-            built = dict(static)
-            for key, builder in parts:
-                built[key] = builder(states, variables)
-            return built
+    def build(states: JSON, variables: Mapping[str, JSON]) -> JSON:
+        built = copy(static)
+        for place, builder in parts:
+            built[place] = builder(states, variables)
+        return built
 
-        return build_object
-
-    def build_array(states: JSON, variables: Mapping[str, JSON]) -> JSON:
-        items = list(static)
-        for index, builder in parts:
-            items[index] = builder(states, variables)
-        return items
-
-    return build_array
+    return build
 
 
 class FieldSyntaxError(JsonataSyntaxError):
