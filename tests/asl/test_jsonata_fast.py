@@ -22,6 +22,7 @@ from stepstone.asl.errors import AslFailure
 from stepstone.asl.jsonata import UNDEFINED, compile_expression, compile_value
 from stepstone.asl.jsonata.expression import Expression
 from stepstone.asl.jsonata.fast import Fallback, compile_fast
+from stepstone.engine.jsonata_io import JsonataCondition
 
 KEYS = ["a", "b", "n", "s", "a b"]
 CONTEXT = {"Execution": {"Name": "x", "StartTime": "2024-01-01T00:00:00.000Z"}, "State": {"Name": "S"}}
@@ -224,3 +225,13 @@ def test_a_template_built_in_one_closure_matches_the_general_walk(
     assert _outcome(lambda: fast.evaluate(states, variables, env)) == _outcome(
         lambda: slow.evaluate(states, variables, env)
     )
+
+
+def test_a_choice_condition_on_the_fast_path_still_requires_a_boolean() -> None:
+    condition = JsonataCondition("{% $states.input.i < $states.input.n %}", "Next")
+    assert condition.matches({"i": 1, "n": 2}, Env()) is True
+    assert condition.matches({"i": 2, "n": 2}, Env()) is False
+    not_boolean = JsonataCondition("{% $states.input.n %}", "Next")
+    with pytest.raises(AslFailure) as info:
+        not_boolean.matches({"n": 2}, Env())
+    assert "unexpected result type" in info.value.cause

@@ -15,9 +15,10 @@ messages are jlens's own. jlens holds numbers as IEEE doubles and answers integr
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import Any, Final
 
 from stepstone.asl.json import JSON
 
@@ -107,30 +108,30 @@ def _path(name: str, steps: tuple[str, ...]) -> Evaluator:
             if type(value) is not dict or step not in value:
                 raise Fallback
             value = value[step]
+        kind = type(value)
+        if kind is str or (kind is int and -_EXACT <= value <= _EXACT):
+            return value  # the usual leaf, without a call
         return normalize(value)
 
     return lookup
 
 
+_OPERATIONS: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul,
+    "/": operator.truediv, "%": math.fmod,  # fmod is JavaScript's %: the sign of the dividend
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
+
+
 def _arithmetic(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
+    operation = _OPERATIONS[op]
+    divides = op in ("/", "%")
+
     def apply(states: JSON, variables: Mapping[str, JSON]) -> JSON:
         a, b = left(states, variables), right(states, variables)
-        if not (_is_number(a) and _is_number(b)):
+        if not (_is_number(a) and _is_number(b)) or (divides and b == 0):
             raise Fallback
-        x, y = float(a), float(b)
-        if op == "+":
-            result = x + y
-        elif op == "-":
-            result = x - y
-        elif op == "*":
-            result = x * y
-        elif y == 0:
-            raise Fallback
-        elif op == "/":
-            result = x / y
-        else:
-            result = math.fmod(x, y)  # JavaScript's %: the sign of the dividend
-        return _number(result)
+        return _number(operation(float(a), float(b)))
 
     return apply
 
@@ -151,27 +152,24 @@ def _text(value: JSON) -> str:
 
 
 def _compare(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
-    def apply(states: JSON, variables: Mapping[str, JSON]) -> JSON:
-        a, b = left(states, variables), right(states, variables)
-        if op in ("=", "!="):
-            equal = _equal(a, b)
-            return equal if op == "=" else not equal
-        if _is_number(a) and _is_number(b):
-            x: JSON = float(a)
-            y: JSON = float(b)
-        elif type(a) is str and type(b) is str and a.isascii() and b.isascii():
-            x, y = a, b
-        else:
-            raise Fallback
-        if op == "<":
-            return x < y
-        if op == "<=":
-            return x <= y
-        if op == ">":
-            return x > y
-        return x >= y
+    if op in ("=", "!="):
+        negate = op == "!="
 
-    return apply
+        def equality(states: JSON, variables: Mapping[str, JSON]) -> JSON:
+            return _equal(left(states, variables), right(states, variables)) is not negate
+
+        return equality
+    operation = _OPERATIONS[op]
+
+    def order(states: JSON, variables: Mapping[str, JSON]) -> JSON:
+        a, b = left(states, variables), right(states, variables)
+        if _is_number(a) and _is_number(b):
+            return operation(float(a), float(b))
+        if type(a) is str and type(b) is str and a.isascii() and b.isascii():
+            return operation(a, b)
+        raise Fallback
+
+    return order
 
 
 def _equal(a: JSON, b: JSON) -> bool:
