@@ -96,18 +96,18 @@ def _literal(value: JSON) -> Evaluator:
 
 
 def _path(name: str, steps: tuple[str, ...]) -> Evaluator:
+    # Indexing with a string fails (KeyError, TypeError) unless the value is an object holding the
+    # field: an array mid-path (which maps the step over its items) or a missing field (undefined) is
+    # jlens's job.
+    from_states = name == "states"
+
     def lookup(states: JSON, variables: Mapping[str, JSON]) -> JSON:
-        if name == "states":
-            value = states
-        elif name in variables:
-            value = variables[name]
-        else:
-            raise Fallback
-        for step in steps:
-            # An array mid-path maps the step over its items; a missing field is undefined: jlens's job.
-            if type(value) is not dict or step not in value:
-                raise Fallback
-            value = value[step]
+        try:
+            value = states if from_states else variables[name]
+            for step in steps:
+                value = value[step]
+        except (KeyError, TypeError):
+            raise Fallback from None
         kind = type(value)
         if kind is str or (kind is int and -_EXACT <= value <= _EXACT):
             return value  # the usual leaf, without a call
@@ -129,9 +129,13 @@ def _arithmetic(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
 
     def apply(states: JSON, variables: Mapping[str, JSON]) -> JSON:
         a, b = left(states, variables), right(states, variables)
-        if not (_is_number(a) and _is_number(b)) or (divides and b == 0):
+        ta, tb = type(a), type(b)
+        if not ((ta is int or ta is float) and (tb is int or tb is float)) or (divides and b == 0):
             raise Fallback
-        return _number(operation(float(a), float(b)))
+        result = operation(float(a), float(b))
+        if -_EXACT <= result <= _EXACT and result.is_integer():
+            return int(result)  # the usual case of _number, inline
+        return _number(result)
 
     return apply
 
@@ -163,9 +167,10 @@ def _compare(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
 
     def order(states: JSON, variables: Mapping[str, JSON]) -> JSON:
         a, b = left(states, variables), right(states, variables)
-        if _is_number(a) and _is_number(b):
+        ta, tb = type(a), type(b)
+        if (ta is int or ta is float) and (tb is int or tb is float):
             return operation(float(a), float(b))
-        if type(a) is str and type(b) is str and a.isascii() and b.isascii():
+        if ta is str and tb is str and a.isascii() and b.isascii():
             return operation(a, b)
         raise Fallback
 
