@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from stepstone.asl.json import JSON, JSONObject
 from stepstone.engine.state import ExecutionState, Frame
 
 
+@lru_cache(maxsize=256)  # one decision formats the same few instants for every state it runs
 def aws_timestamp(value: datetime) -> str:
     """A time as the Context object shows it: UTC, milliseconds, `Z` (2024-05-01T12:00:00.123Z)."""
     if value.tzinfo is None:

@@ -19,6 +19,7 @@ from stepstone.asl.jsonata import (
     expression_text,
     is_expression,
 )
+from stepstone.asl.jsonata.fast import Fallback
 from stepstone.engine.dataflow import Finished
 from stepstone.engine.variables import JsonataAssign, check_limits, compile_assign
 
@@ -120,12 +121,23 @@ class JsonataField:
 class JsonataCondition:
     """A JSONata Choice rule: its `Condition` (an expression or a boolean literal) must be a boolean."""
 
-    __slots__ = ("_condition", "next")
+    __slots__ = ("_condition", "_fast", "next")
 
     def __init__(self, condition: JSON, next_state: str) -> None:
         self.next: str | None = next_state
         self._condition = JsonataField(condition, "Condition")
+        expression = self._condition._expression
+        self._fast = None if expression is None else expression.fast_path
 
     def matches(self, data: JSON, env: Env) -> bool:
-        value = self._condition.evaluate(states_binding(data, env), env, expected="boolean")
+        states = states_binding(data, env)
+        if self._fast is not None:
+            try:
+                value = self._fast(states, env.variables)
+            except (Fallback, RecursionError):
+                pass
+            else:
+                if type(value) is bool:
+                    return value  # else the general path fails with AWS's unexpected-type message
+        value = self._condition.evaluate(states, env, expected="boolean")
         return value is True

@@ -70,6 +70,14 @@ class RunResult:
     def to_json(self) -> dict[str, JSON]:
         return {"status": self.status, "output": self.output, "error": self.error, "cause": self.cause}
 
+    def __repr__(self) -> str:
+        # Short: asyncio.run reprs the finished main task (and so its result) when it restores the
+        # SIGINT handler, which for a full history of thousands of events took longer than the run.
+        return (
+            f"RunResult(status={self.status!r}, error={self.error!r}, cause={self.cause!r}, "
+            f"history=<{len(self.history)} events>)"
+        )
+
 
 class VirtualClock:
     """Real time plus whatever the runner skipped: `advance_to` jumps forward, never back."""

@@ -24,6 +24,7 @@ from stepstone.asl.jsonata.errors import (
     returned_nothing,
     unexpected_type,
 )
+from stepstone.asl.jsonata.fast import Evaluator, Fallback, compile_fast
 from stepstone.asl.jsonata.functions import EXTENSIONS, REMOVED, FunctionError, current_env
 
 EXPRESSION_START: Final = "{%"
@@ -82,10 +83,12 @@ def _default_now(states: JSON) -> Now:
 class Expression:
     """One compiled JSONata expression; `str()` is its source text."""
 
-    __slots__ = ("_compiled", "text")
+    __slots__ = ("_compiled", "_fast", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # The common shapes (lookups, arithmetic, comparisons, constructors) skip jlens: fast.py.
+        self._fast = compile_fast(text)
         try:
             self._compiled = jlens.Expression(text)
             for name, function in EXTENSIONS.items():
@@ -118,6 +121,27 @@ class Expression:
         (States.QueryEvaluationError) naming `field`. AWS gives an expression no context item (`$`);
         `context_item` exists for running the JSONata language's own test suite.
         """
+        if self._fast is not None and context_item is None:
+            try:
+                return self._fast(states, variables)
+            except (Fallback, RecursionError):
+                pass  # not sure of jlens's answer: ask jlens
+        return self._jlens(states, variables, env, field, now, context_item)
+
+    @property
+    def fast_path(self) -> Evaluator | None:
+        """The direct evaluator (raising Fallback when unsure), or None when only jlens evaluates this."""
+        return self._fast
+
+    def _jlens(
+        self,
+        states: JSON,
+        variables: Mapping[str, JSON],
+        env: Env,
+        field: str,
+        now: Now | None,
+        context_item: JSON,
+    ) -> JSON | _Undefined:
         bindings: dict[str, Any] = dict(variables)
         bindings.update(REMOVED)
         bindings["states"] = states
@@ -150,7 +174,12 @@ class Expression:
         now: Now | None = None,
     ) -> JSON:
         """The value of the expression; an undefined result fails `field` as AWS does."""
-        result = self.evaluate_optional(states, variables, env, field=field, now=now)
+        if self._fast is not None:
+            try:
+                return self._fast(states, variables)
+            except (Fallback, RecursionError):
+                pass
+        result = self._jlens(states, variables, env, field, now, None)
         if result is UNDEFINED:
             raise returned_nothing(self.text, field)
         return result

@@ -8,13 +8,15 @@ Each expression knows the field it was written in, named as AWS names it in its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from stepstone.asl.env import Env
 from stepstone.asl.json import JSON
 from stepstone.asl.jsonata.errors import JsonataSyntaxError
 from stepstone.asl.jsonata.expression import Expression, Now, expression_text, is_expression
+from stepstone.asl.jsonata.fast import Evaluator, Fallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +44,14 @@ _Node = _Leaf | _Object | _Array
 class CompiledValue:
     """A compiled template value: evaluate() answers the value with each expression replaced by its result."""
 
-    __slots__ = ("_node", "field", "source")
+    __slots__ = ("_fast", "_node", "field", "source")
 
     def __init__(self, source: JSON, field: str, node: _Node | None) -> None:
         self.source = source
         self.field = field
         self._node = node
+        # When every expression inside has a fast path, one closure builds the whole value.
+        self._fast = None if node is None else _fast_builder(node)
 
     @property
     def is_static(self) -> bool:
@@ -60,6 +64,11 @@ class CompiledValue:
         """The value with its expressions evaluated; any expression yielding undefined fails its field."""
         if self._node is None:
             return self.source
+        if self._fast is not None:
+            try:
+                return self._fast(states, variables)
+            except (Fallback, RecursionError):
+                pass  # one part is not sure: the general walk, where each expression asks jlens if need be
         return _evaluate(self._node, states, variables, env, now)
 
     def __repr__(self) -> str:
@@ -107,6 +116,27 @@ def _evaluate(node: _Node, states: JSON, variables: Mapping[str, JSON], env: Env
     for index, child in node.dynamic:
         items[index] = _evaluate(child, states, variables, env, now)
     return items
+
+
+def _fast_builder(node: _Node) -> Evaluator | None:
+    if isinstance(node, _Leaf):
+        return node.expression.fast_path
+    parts: list[tuple[Any, Evaluator]] = []
+    for place, child in node.dynamic:
+        builder = _fast_builder(child)
+        if builder is None:
+            return None
+        parts.append((place, builder))
+    static = node.static
+    copy: Callable[[Any], Any] = dict if isinstance(static, dict) else list
+
+    def build(states: JSON, variables: Mapping[str, JSON]) -> JSON:
+        built = copy(static)
+        for place, builder in parts:
+            built[place] = builder(states, variables)
+        return built
+
+    return build
 
 
 class FieldSyntaxError(JsonataSyntaxError):
