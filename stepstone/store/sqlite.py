@@ -15,8 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from importlib import resources
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,78 +39,20 @@ from stepstone.store.base import (
     WorkItem,
 )
 from stepstone.store.security import AccessKeyRow, AuditRow
+from stepstone.store.sqlite_deployments import SqliteDeployments
+from stepstone.store.sqlite_sql import Q, _dt, dt, ts
+from stepstone.store.sqlite_sql import load_queries as load_queries
+from stepstone.store.sqlite_sql import migrate as migrate
+from stepstone.store.sqlite_sql import migrations as migrations
 from stepstone.store.sqlite_writer import Writer
 
 T = TypeVar("T")
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
-
-
-def ts(value: datetime | None) -> str | None:
-    # isoformat is several times faster than strftime and gives the same fixed-width text for UTC
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def dt(value: str | None) -> datetime | None:
-    return None if value is None else _dt(value)
-
-
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)  # strptime is ten times slower
-
-
-def load_queries(dialect: str = "sqlite") -> dict[str, str]:
-    """The named queries of `sql/<dialect>/queries.sql`: name -> SQL text."""
-    text = resources.files("stepstone.store").joinpath(f"sql/{dialect}/queries.sql").read_text()
-    queries: dict[str, str] = {}
-    name: str | None = None
-    for line in text.splitlines():
-        if line.startswith("-- name:"):
-            name = line.removeprefix("-- name:").strip()
-            queries[name] = ""
-        elif name is not None and not line.startswith("--"):
-            queries[name] += line + "\n"
-    return {k: v.strip() for k, v in queries.items()}
-
-
-def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
-    """(version, SQL) of every numbered migration, in order."""
-    folder = resources.files("stepstone.store").joinpath(f"migrations/{dialect}")
-    found = [
-        (int(f.name.split("_", 1)[0]), f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql")
-    ]
-    return sorted(found)
-
-
-def migrate(conn: sqlite3.Connection) -> None:
-    """Apply the migrations this database has not seen yet, each in its own transaction."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
-    applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    for version, sql in migrations():
-        if version in applied:
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in sql.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-
-Q = load_queries()
 
 
 def _machine(r: sqlite3.Row) -> StateMachineRow:
     return StateMachineRow(
         r["arn"], r["name"], r["type"], r["role_arn"], r["definition"], r["revision_id"],
-        _dt(r["created"]), _dt(r["updated"]), r["description"], r["status"],
+        _dt(r["created"]), _dt(r["updated"]), r["description"], r["status"], r["config"],
     )  # fmt: skip
 
 
@@ -122,6 +63,7 @@ def _execution(r: sqlite3.Row) -> ExecutionRow:
         error=r["error"], cause=r["cause"], stop_date=dt(r["stop_date"]), state=r["state"],
         version=r["version"], next_event_id=r["next_event_id"], redrive_count=r["redrive_count"],
         redrive_date=dt(r["redrive_date"]),
+        version_arn=r["version_arn"], alias_arn=r["alias_arn"],
     )  # fmt: skip
 
 
@@ -172,7 +114,7 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-class SqliteStore:
+class SqliteStore(SqliteDeployments):
     """A `Store` in one SQLite file."""
 
     def __init__(self, path: str | Path, *, readers: int = 4) -> None:
@@ -249,6 +191,8 @@ class SqliteStore:
         def tx(c: sqlite3.Connection) -> None:
             c.execute(Q["delete_state_machine"], {"arn": arn})
             c.execute(Q["delete_tags"], {"arn": arn})
+            c.execute(Q["delete_versions_of"], {"arn": arn})
+            c.execute(Q["delete_aliases_of"], {"arn": arn})
 
         await self._write(tx)
 
@@ -263,7 +207,7 @@ class SqliteStore:
             params = {
                 "arn": row.arn, "state_machine_arn": row.state_machine_arn, "name": row.name,
                 "revision_id": row.revision_id, "status": row.status, "input": row.input,
-                "start_date": ts(row.start_date),
+                "start_date": ts(row.start_date), "version_arn": row.version_arn, "alias_arn": row.alias_arn,
             }  # fmt: skip
             if c.execute(Q["insert_execution"], params).rowcount:
                 c.execute(Q["enqueue"], {"execution_arn": row.arn, "event": start_event})
@@ -277,7 +221,12 @@ class SqliteStore:
         return None if r is None else _execution(r)
 
     async def list_executions(
-        self, state_machine_arn: str, status: str | None, limit: int, after: str | None
+        self,
+        state_machine_arn: str,
+        status: str | None,
+        limit: int,
+        after: str | None,
+        qualifier: str | None = None,
     ) -> ExecutionPage:
         after_start = None
         if after is not None:
@@ -287,7 +236,7 @@ class SqliteStore:
             after_start = ts(anchor.start_date)
         rows = await self._all(
             "list_executions", state_machine_arn=state_machine_arn, status=status,
-            after_start=after_start, after_arn=after, limit=limit + 1,
+            after_start=after_start, after_arn=after, limit=limit + 1, qualifier=qualifier,
         )  # fmt: skip
         page = [_execution(r) for r in rows[:limit]]
         return ExecutionPage(page, page[-1].arn if len(rows) > limit else None)
@@ -666,7 +615,7 @@ def _machine_params(row: StateMachineRow) -> dict[str, Any]:
     return {
         "arn": row.arn, "name": row.name, "type": row.type, "role_arn": row.role_arn,
         "definition": row.definition, "revision_id": row.revision_id, "description": row.description,
-        "status": row.status, "created": ts(row.created), "updated": ts(row.updated),
+        "status": row.status, "created": ts(row.created), "updated": ts(row.updated), "config": row.config,
     }  # fmt: skip
 
 
