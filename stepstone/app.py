@@ -15,6 +15,7 @@ from typing import Any
 
 from stepstone.api import make_app
 from stepstone.api.app import ApiApp
+from stepstone.api.express import sync_notice
 from stepstone.api.guard import SigV4Authenticator, binding_notice, is_loopback
 from stepstone.config import ApprovalSettings, Config, approval_settings, load_token_keys
 from stepstone.engine.tokens import KeyRing
@@ -204,6 +205,7 @@ async def serve(config: Config) -> None:
             config.host, config.port, has_keys=has_keys, insecure=config.insecure_no_auth
         )
         print(notice, file=sys.stderr, flush=True)
+        print(sync_notice(f"http://{config.host}:{config.port}"), file=sys.stderr, flush=True)
         if not allowed:
             raise SystemExit(2)
         uv = uvicorn.Server(
