@@ -26,6 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "web": {"web", "service", "errors", "asl", "engine"},
     "errors": {"errors"},
     "config": {"config", "errors"},
+    "deploy": {"deploy", "asl", "errors"},
 }
 
 #: Modules whose very import means I/O, a clock, threads or drawing randomness.

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "run": "Run a state machine in-process and print its result as JSON.",
     "validate": "Check a definition and print every diagnostic.",
+    "deploy": "Create or update the state machines of a SAM or CloudFormation template on a server.",
     "serve": "Serve the Step Functions API, the workers and the console.",
     "tasks": "Show what running executions are waiting on (never the tokens).",
     "db": "Apply the database's schema migrations (SQLite or PostgreSQL).",

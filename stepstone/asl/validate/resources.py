@@ -14,11 +14,15 @@ SERVICES = frozenset(
      "databrew", "athena", "sagemaker", "elasticmapreduce", "emr-containers", "emr-serverless", "eks",
      "codebuild", "apigateway", "events", "bedrock", "mediaconvert", "s3", "evidently", "eventbridge"}
 )  # fmt: skip
+#: AWS also deploys the regional spelling, `arn:aws:states:REGION:ACCOUNT:aws-sdk:...` (SAM samples use it).
+_ANY_REGION = r"states:(?:[a-z0-9-]+:\d{12}|:)"
 _INTEGRATION = re.compile(
-    rf"^{_PARTITION}:states:::(?P<service>[a-z0-9-]+):(?P<action>[A-Za-z][A-Za-z0-9]*)"
+    rf"^{_PARTITION}:{_ANY_REGION}:(?P<service>[a-z0-9-]+):(?P<action>[A-Za-z][A-Za-z0-9]*)"
     r"(?P<pattern>\.sync(?::2)?|\.waitForTaskToken)?$"
 )
-_SDK = re.compile(rf"^{_PARTITION}:states:::aws-sdk:[a-z0-9-]+:[A-Za-z][A-Za-z0-9]*(?:\.waitForTaskToken)?$")
+_SDK = re.compile(
+    rf"^{_PARTITION}:{_ANY_REGION}:aws-sdk:[a-z0-9-]+:[A-Za-z][A-Za-z0-9]*(?:\.waitForTaskToken)?$"
+)
 _LAMBDA = re.compile(
     rf"^{_PARTITION}:lambda:[a-z0-9-]+:\d{{12}}:function:[A-Za-z0-9_-]{{1,64}}(?::[A-Za-z0-9_$-]+)?$"
 )
