@@ -26,6 +26,7 @@ from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.http import HttpIntegration
 from stepstone.integrations.states import NestedExecutions
+from stepstone.integrations.status_events import EventDelivery, EventEndpoint
 from stepstone.runtime.clock import SystemClock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
@@ -94,6 +95,9 @@ def build(config: Config) -> Server:
     clock = SystemClock()
     worker = Worker(store, registry, keys, clock=clock, poll_seconds=5.0 if config.dsn else None)
     wake_on_notify(store, worker)
+    if config.events is not None:
+        e = config.events
+        worker.events = EventDelivery(EventEndpoint(e.url, e.secret.encode(), e.attempts, e.backoff))
     service = Service(store, worker, keys, clock, region=config.region, account=config.account)
     # Nested executions start and stop children through the service, like StartExecution does.
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)

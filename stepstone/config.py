@@ -27,6 +27,16 @@ class TokenKeys:
 
 
 @dataclass(frozen=True, slots=True)
+class EventSettings:
+    """Execution status-change events: the endpoint, the HMAC secret that signs them, the retries."""
+
+    url: str
+    secret: str
+    attempts: int = 5
+    backoff: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class ApprovalSettings:
     """Built-in approvals: the SMTP server for the e-mails, the pages' public address, the identity proxy.
 
@@ -93,6 +103,7 @@ class Config:
     insecure_no_auth: bool = False  # serve a non-loopback address without access keys (loudly)
     invalid_token_limit: int = 10  # invalid task tokens per caller per 5 minutes before throttling
     approvals: ApprovalSettings | None = None  # None: from STEPSTONE_SMTP_* and friends (`approval_settings`)
+    events: EventSettings | None = None  # where execution status changes are POSTed; None: nowhere
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "tasks": "Show what running executions are waiting on (never the tokens).",
     "db": "Apply the database's schema migrations (SQLite or PostgreSQL).",
     "keys": "Create, list and revoke the access keys that sign API requests.",
+    "events": "Show the status-change events the configured endpoint never accepted (dead letters).",
     "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
     "users": "Add, list and remove the local users who sign in to the approval pages.",
 }

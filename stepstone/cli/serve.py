@@ -10,7 +10,14 @@ import logging
 import os
 from pathlib import Path
 
-from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, ApprovalSettings, Config, is_postgres_dsn
+from stepstone.config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    ApprovalSettings,
+    Config,
+    EventSettings,
+    is_postgres_dsn,
+)
 
 SMTP_SECURITY = ("none", "starttls", "tls")
 
@@ -55,6 +62,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--public-url", default=None,
         help="what links in e-mails start with, e.g. https://sfn.example.com; default: $STEPSTONE_PUBLIC_URL",
     )  # fmt: skip
+    events = parser.add_argument_group("execution status-change events (EventBridge's shape, HMAC-signed)")
+    events.add_argument("--events-url", default=None, help="POST every execution status change here")
+    events.add_argument(
+        "--events-secret", default=os.environ.get("STEPSTONE_EVENTS_SECRET"),
+        help="the HMAC secret that signs them (default: $STEPSTONE_EVENTS_SECRET)",
+    )  # fmt: skip
+    events.add_argument("--events-attempts", type=int, default=5, help="attempts before a dead letter")
+    events.add_argument("--events-backoff", type=float, default=1.0, help="seconds before the first retry")
     parser.set_defaults(handler=run)
 
 
@@ -81,6 +96,13 @@ def run(args: argparse.Namespace) -> int:
     config = dataclasses.replace(
         config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args)
     )
+    if args.events_url:
+        if not args.events_secret:
+            raise SystemExit(
+                "stepstone serve: --events-url needs --events-secret (or $STEPSTONE_EVENTS_SECRET)"
+            )
+        events = EventSettings(args.events_url, args.events_secret, args.events_attempts, args.events_backoff)
+        config = dataclasses.replace(config, events=events)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
     return 0

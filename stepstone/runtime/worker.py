@@ -29,6 +29,7 @@ from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
+from stepstone.integrations.status_events import EventDelivery
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
     decode_event,
@@ -40,6 +41,7 @@ from stepstone.runtime.codec import (
 )
 from stepstone.runtime.followups import cancellable, carry_out, decode_followup, encode_cancel, encode_report
 from stepstone.runtime.signals import Signals
+from stepstone.runtime.status_events import changes, encode_status_event, status_event
 from stepstone.store.base import (
     ActivityTaskRow,
     ExecutionRow,
@@ -113,6 +115,8 @@ class Worker:
         #: With other nodes on the same store: look for work (and orphaned commands) at least this often.
         self.poll_seconds = poll_seconds
         self.transitions = 0
+        #: Where status-change events go (serve --events-url); None: none are emitted.
+        self.events: EventDelivery | None = None
 
     # driving ----------------------------------------------------------------------------------------
 
@@ -264,7 +268,9 @@ class Worker:
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
             return 0
         self._retry_at.pop(arn, None)
-        transition = self._transition(row, inbox, open_before, decision, now)
+        transition = self._transition(
+            row, inbox, open_before, decision, now, before.status if before else None
+        )
         try:
             await self.store.commit_transition(transition)
         except StoreConflict:
@@ -293,6 +299,7 @@ class Worker:
         open_before: dict[str, str],
         decision: Decision,
         now: datetime,
+        was: str | None = None,
     ) -> Transition:
         state: ExecutionState = decision.state
         arn = row.arn
@@ -331,6 +338,11 @@ class Worker:
         if terminal and row.status not in TERMINAL and state.info.parent is not None:
             # a nested execution just closed and its parent's task waits: report in this same commit
             outbox.append(encode_report(state.info.parent))
+        if self.events is not None:  # announced by the very commit that changes the status
+            output = dumps(state.output) if state.status == "SUCCEEDED" else None
+            for status in changes(arn, was, state.status):
+                event = status_event(row, status, now, output=output, error=state.error, cause=state.cause)
+                outbox.append(encode_status_event(event))
         return Transition(
             execution_arn=arn,
             expected_version=row.version,
@@ -398,7 +410,7 @@ class Worker:
     async def _dispatch(self, row: OutboxRow) -> None:
         followup = decode_followup(row.command)
         if followup is not None:
-            if await carry_out(self.store, self.registry, row, followup):
+            if await carry_out(self.store, self.registry, row, followup, self.events):
                 self.wake()
             return
         command, has_token = decode_invoke(row.command)

@@ -15,6 +15,7 @@ from stepstone.service.activities import ActivityOperations
 from stepstone.service.aliases import AliasOperations
 from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
+from stepstone.service.events import EventOperations
 from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
 from stepstone.service.keys import KeyOperations
@@ -39,5 +40,6 @@ class Service(
     TaskViews,
     KeyOperations,
     StateTestOperations,
+    EventOperations,
 ):
     """Every operation of the API over one store and one runtime worker."""

@@ -60,7 +60,9 @@ class ServerProcess:
         token_keys: str | None = None,
         name: str = "server",
         functions: Path | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
+        self.args = args  # more `stepstone serve` options
         self.tmp = tmp
         self.db = db or str(tmp / "stepstone.db")
         self.name = name
@@ -73,7 +75,7 @@ class ServerProcess:
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "stepstone.cli.main", "serve", "--port", str(self.port)]
-        cmd += ["--db", self.db, "--functions", str(self.functions), "--lease-seconds", "2"]
+        cmd += ["--db", self.db, "--functions", str(self.functions), "--lease-seconds", "2", *self.args]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if self.token_keys is not None:
             env["STEPSTONE_TOKEN_KEYS"] = self.token_keys
