@@ -18,14 +18,14 @@ TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 DETAIL_TYPE = "Step Functions Execution Status Change"
 
 
-def changes(arn: str, was: str | None, now_status: str) -> list[str]:
-    """The statuses a transition from `was` (None: not started) to `now_status` announces."""
+def changes(arn: str, was: str | None, now_status: str, *, redriven: bool = False) -> list[str]:
+    """The statuses a transition from `was` (None: not started) to `now_status` announces; a redrive
+    runs again (RUNNING) even when it ends within the same transition."""
     if ":execution:" not in arn:  # Express executions emit no status-change events
         return []
-    out = []
-    if was is None or (was in TERMINAL and now_status not in TERMINAL):
-        out.append("RUNNING")
-    if now_status in TERMINAL and (was is None or was not in TERMINAL):
+    restarted = was is None or redriven
+    out = ["RUNNING"] if restarted else []
+    if now_status in TERMINAL and (restarted or was not in TERMINAL):
         out.append(now_status)
     return out
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from stepstone.engine.commands import ArmTimer, CancelTask, CancelTimer, InvokeTask
 from stepstone.engine.decide import Decision, decide
-from stepstone.engine.events import TaskStarted, TimerFired
+from stepstone.engine.events import Redrive, TaskStarted, TimerFired
 from stepstone.engine.program import Program, load_program
 from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
@@ -268,9 +268,8 @@ class Worker:
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
             return 0
         self._retry_at.pop(arn, None)
-        transition = self._transition(
-            row, inbox, open_before, decision, now, before.status if before else None
-        )
+        was = before.status if before else None
+        transition = self._transition(row, inbox, open_before, decision, now, was, isinstance(event, Redrive))
         try:
             await self.store.commit_transition(transition)
         except StoreConflict:
@@ -300,6 +299,7 @@ class Worker:
         decision: Decision,
         now: datetime,
         was: str | None = None,
+        redriven: bool = False,
     ) -> Transition:
         state: ExecutionState = decision.state
         arn = row.arn
@@ -340,7 +340,7 @@ class Worker:
             outbox.append(encode_report(state.info.parent))
         if self.events is not None:  # announced by the very commit that changes the status
             output = dumps(state.output) if state.status == "SUCCEEDED" else None
-            for status in changes(arn, was, state.status):
+            for status in changes(arn, was, state.status, redriven=redriven):
                 event = status_event(row, status, now, output=output, error=state.error, cause=state.cause)
                 outbox.append(encode_status_event(event))
         return Transition(

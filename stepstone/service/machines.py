@@ -48,12 +48,11 @@ class MachineOperations(VersionOperations):
             raise E.StateMachineAlreadyExists(f"State Machine Already Exists: '{row.arn}'")
         if request.get("tags"):
             await self.store.tag(row.arn, {t["key"]: t.get("value", "") for t in request["tags"]})
-        out: dict[str, Any] = {"stateMachineArn": stored.arn, "creationDate": stored.created}
-        if request.get("publish"):
-            out["stateMachineVersionArn"] = (
-                await self._publish(stored.arn, request.get("versionDescription") or "")
-            ).arn
-        return out
+        return {
+            "stateMachineArn": stored.arn,
+            "creationDate": stored.created,
+            **await self._published(request),
+        }
 
     async def describe_state_machine(self, request: dict[str, Any]) -> dict[str, Any]:
         arn = request["stateMachineArn"]
@@ -94,12 +93,20 @@ class MachineOperations(VersionOperations):
         if updated != row:  # an update that changes nothing keeps the revision (and its published version)
             updated = replace(updated, revision_id=str(uuid.uuid4()), updated=now)
             await self.store.update_state_machine(updated)
-        out: dict[str, Any] = {"updateDate": updated.updated, "revisionId": updated.revision_id}
-        if request.get("publish"):
-            out["stateMachineVersionArn"] = (
-                await self._publish(row.arn, request.get("versionDescription") or "")
-            ).arn
-        return out
+        return {
+            "updateDate": updated.updated,
+            "revisionId": updated.revision_id,
+            **await self._published(request),
+        }
+
+    async def _published(self, request: dict[str, Any]) -> dict[str, str]:
+        """`publish: true` on create or update: the version of the revision just written."""
+        if not request.get("publish"):
+            return {}
+        arn = self._arn("stateMachine", request["name"]) if "name" in request else request["stateMachineArn"]
+        return {
+            "stateMachineVersionArn": (await self._publish(arn, request.get("versionDescription") or "")).arn
+        }
 
     async def delete_state_machine(self, request: dict[str, Any]) -> dict[str, Any]:
         arn = request["stateMachineArn"]

@@ -145,6 +145,13 @@ def test_status_changes_arrive_signed_in_eventbridge_shape(
             "REDRIVABLE",
         )
         assert failed["executionArn"] == failing["executionArn"]
+        sfn.redrive_execution(executionArn=failing["executionArn"])  # RUNNING again, then FAILED again
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(receiver.accepted("bad-run")) < 4:
+            time.sleep(0.05)
+        redriven = [e for e in receiver.accepted("bad-run") if e["detail"]["redriveCount"] == 1]
+        assert sorted(e["detail"]["status"] for e in redriven) == ["FAILED", "RUNNING"]
+        assert len({e["id"] for e in receiver.accepted("bad-run")}) == 4
         time.sleep(0.3)
         assert receiver.accepted("express-run") == []  # Express workflows emit no status-change events
     finally:
