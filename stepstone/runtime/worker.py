@@ -253,6 +253,7 @@ class Worker:
         before = ExecutionState.from_json(json.loads(row.state)) if row.state else None
         # decide mutates `before`: keep what was open (task id -> resource) for the transition
         open_before = {t: task.resource for t, task in before.open_tasks.items()} if before else {}
+        was = before.status if before else None
         try:
             program = await self._program(row)
             decision = decide(
@@ -268,7 +269,6 @@ class Worker:
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
             return 0
         self._retry_at.pop(arn, None)
-        was = before.status if before else None
         transition = self._transition(row, inbox, open_before, decision, now, was, isinstance(event, Redrive))
         try:
             await self.store.commit_transition(transition)
