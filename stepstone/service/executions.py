@@ -55,6 +55,7 @@ class ExecutionOperations(VersionOperations):
             arn, machine.arn, name, version.revision_id if version else machine.revision_id, "RUNNING",
             text, now,
             version_arn=version.arn if version else None, alias_arn=alias.arn if alias else None,
+            trace_header=request.get("traceHeader"),
         )  # fmt: skip
         role = version.role_arn if version else machine.role_arn
         info = ExecutionInfo(arn, name, machine.arn, machine.name, role or DEFAULT_ROLE, parent=parent)
@@ -106,6 +107,8 @@ class ExecutionOperations(VersionOperations):
         if row.redrive_date is not None:
             out["redriveDate"] = row.redrive_date
         out.update(_qualifiers(row))
+        if row.trace_header is not None:
+            out["traceHeader"] = row.trace_header
         if row.status in ("FAILED", "TIMED_OUT", "ABORTED"):
             out["redriveStatus"] = "REDRIVABLE"
         elif row.status == "SUCCEEDED":
@@ -127,6 +130,8 @@ class ExecutionOperations(VersionOperations):
         out["updateDate"] = machine.updated
         for key in ("status", "type", "creationDate"):
             out.pop(key, None)
+        if request.get("includedData") == "METADATA_ONLY":
+            out["definition"] = "{}"
         return out
 
     async def list_executions(self, request: dict[str, Any]) -> dict[str, Any]:

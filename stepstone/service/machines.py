@@ -61,7 +61,7 @@ class MachineOperations(VersionOperations):
             raise E.InvalidArn(f"Invalid Arn: 'Resource type not valid in this context: {arn}'")
         version = target.version
         if version is None:
-            return describe_machine(target.machine)
+            return _metadata_only(describe_machine(target.machine), request)
         definition = await self.store.get_definition(target.machine.arn, version.revision_id)
         out = describe_machine(
             replace(
@@ -73,7 +73,7 @@ class MachineOperations(VersionOperations):
             definition,
         )
         out.update(stateMachineArn=version.arn, creationDate=version.created, description=version.description)
-        return out
+        return _metadata_only(out, request)
 
     async def update_state_machine(self, request: dict[str, Any]) -> dict[str, Any]:
         row = await self._machine(request["stateMachineArn"])
@@ -130,8 +130,11 @@ class MachineOperations(VersionOperations):
         if not any(d.is_error for d in diagnostics):
             diagnostics = [*diagnostics, *validate(loaded)]
         limit = int(request.get("maxResults") or 100)
+        result = "FAIL" if any(d.is_error for d in diagnostics) else "OK"
+        if request.get("severity") == "ERROR":  # AWS: the minimum level to return (default WARNING)
+            diagnostics = [d for d in diagnostics if d.is_error]
         return {
-            "result": "FAIL" if any(d.is_error for d in diagnostics) else "OK",
+            "result": result,
             "diagnostics": [d.to_aws() for d in diagnostics[:limit]],
             "truncated": len(diagnostics) > limit,
         }
@@ -140,3 +143,8 @@ class MachineOperations(VersionOperations):
 def _check_version_description(request: dict[str, Any]) -> None:
     if request.get("versionDescription") and not request.get("publish"):
         raise E.ValidationException("Version description can only be set when publish is true")
+
+
+def _metadata_only(described: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """`includedData: METADATA_ONLY`: AWS returns the definition as `{}`."""
+    return {**described, "definition": "{}"} if request.get("includedData") == "METADATA_ONLY" else described

@@ -61,6 +61,7 @@ class ExecutionRow:
     redrive_date: datetime | None = None
     version_arn: str | None = None  # started through a version (or an alias routing to it)
     alias_arn: str | None = None
+    trace_header: str | None = None  # StartExecution's traceHeader, returned by DescribeExecution
 
 
 @dataclass(frozen=True, slots=True)

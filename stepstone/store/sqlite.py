@@ -63,7 +63,7 @@ def _execution(r: sqlite3.Row) -> ExecutionRow:
         error=r["error"], cause=r["cause"], stop_date=dt(r["stop_date"]), state=r["state"],
         version=r["version"], next_event_id=r["next_event_id"], redrive_count=r["redrive_count"],
         redrive_date=dt(r["redrive_date"]),
-        version_arn=r["version_arn"], alias_arn=r["alias_arn"],
+        version_arn=r["version_arn"], alias_arn=r["alias_arn"], trace_header=r["trace_header"],
     )  # fmt: skip
 
 
@@ -208,6 +208,7 @@ class SqliteStore(SqliteDeployments):
                 "arn": row.arn, "state_machine_arn": row.state_machine_arn, "name": row.name,
                 "revision_id": row.revision_id, "status": row.status, "input": row.input,
                 "start_date": ts(row.start_date), "version_arn": row.version_arn, "alias_arn": row.alias_arn,
+                "trace_header": row.trace_header,
             }  # fmt: skip
             if c.execute(Q["insert_execution"], params).rowcount:
                 c.execute(Q["enqueue"], {"execution_arn": row.arn, "event": start_event})

@@ -51,8 +51,18 @@ def test_every_operation_answers_in_aws_shape(server: ServerProcess) -> None:
         "stateMachineArn"
     ]
     assert sfn.validate_state_machine_definition(definition=machine(task, "W"))["result"] == "OK"
+    twice = '{"StartAt": "P", "Comment": "a", "Comment": "b", "States": {"P": {"Type": "Pass", "End": true}}}'
+    warned = sfn.validate_state_machine_definition(definition=twice)["diagnostics"]
+    assert [d["severity"] for d in warned] == ["WARNING"]
+    assert sfn.validate_state_machine_definition(definition=twice, severity="ERROR")["diagnostics"] == []
+    assert (
+        sfn.describe_state_machine(stateMachineArn=worker, includedData="METADATA_ONLY")["definition"] == "{}"
+    )
 
-    ok = sfn.start_execution(stateMachineArn=worker, input='{"n": 1}')["executionArn"]
+    ok = sfn.start_execution(stateMachineArn=worker, input='{"n": 1}', traceHeader="Root=1-5e7c-a1")[
+        "executionArn"
+    ]
+    assert sfn.describe_execution(executionArn=ok)["traceHeader"] == "Root=1-5e7c-a1"
     got = sfn.get_activity_task(activityArn=activity, workerName="w1")
     sfn.send_task_heartbeat(taskToken=got["taskToken"])
     sfn.send_task_success(taskToken=got["taskToken"], output='{"done": true}')

@@ -66,7 +66,7 @@ def _execution(r: DictRow) -> ExecutionRow:
         error=r["error"], cause=r["cause"], stop_date=r["stop_date"], state=r["state"],
         version=r["version"], next_event_id=r["next_event_id"], redrive_count=r["redrive_count"],
         redrive_date=r["redrive_date"],
-        version_arn=r["version_arn"], alias_arn=r["alias_arn"],
+        version_arn=r["version_arn"], alias_arn=r["alias_arn"], trace_header=r["trace_header"],
     )  # fmt: skip
 
 
@@ -169,6 +169,7 @@ class PostgresStore(AccountsMixin, DeploymentsMixin):
             "arn": row.arn, "state_machine_arn": row.state_machine_arn, "name": row.name,
             "revision_id": row.revision_id, "status": row.status, "input": row.input,
             "start_date": row.start_date, "version_arn": row.version_arn, "alias_arn": row.alias_arn,
+            "trace_header": row.trace_header,
         }  # fmt: skip
         if await self.db.all("create_execution", **params, event=start_event, wake=f"{self.owner} {WORK}"):
             return row, True

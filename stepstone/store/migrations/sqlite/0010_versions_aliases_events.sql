@@ -5,6 +5,7 @@ ALTER TABLE state_machines ADD COLUMN config TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE state_machines ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN version_arn TEXT;
 ALTER TABLE executions ADD COLUMN alias_arn TEXT;
+ALTER TABLE executions ADD COLUMN trace_header TEXT;
 
 CREATE TABLE machine_versions (
     arn TEXT PRIMARY KEY,

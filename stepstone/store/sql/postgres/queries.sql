@@ -40,9 +40,9 @@ ON CONFLICT (arn) DO NOTHING;
 -- One statement (its own transaction): the row, its start event and the wake-up; a row back if created.
 WITH created AS (
     INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date, version_arn,
-        alias_arn)
+        alias_arn, trace_header)
     VALUES (%(arn)s, %(state_machine_arn)s, %(name)s, %(revision_id)s, %(status)s, %(input)s, %(start_date)s,
-        %(version_arn)s, %(alias_arn)s)
+        %(version_arn)s, %(alias_arn)s, %(trace_header)s)
     ON CONFLICT (arn) DO NOTHING
     RETURNING arn
 ), queued AS (

@@ -41,7 +41,8 @@ CREATE TABLE executions (
     lease_owner TEXT,
     lease_until TIMESTAMPTZ,
     version_arn TEXT,
-    alias_arn TEXT
+    alias_arn TEXT,
+    trace_header TEXT
 );
 
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date);

@@ -29,8 +29,10 @@ DELETE FROM state_machines WHERE arn = :arn;
 SELECT definition FROM state_machine_versions WHERE arn = :arn AND revision_id = :revision_id;
 
 -- name: insert_execution
-INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date, version_arn, alias_arn)
-VALUES (:arn, :state_machine_arn, :name, :revision_id, :status, :input, :start_date, :version_arn, :alias_arn)
+INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date, version_arn, alias_arn,
+    trace_header)
+VALUES (:arn, :state_machine_arn, :name, :revision_id, :status, :input, :start_date, :version_arn, :alias_arn,
+    :trace_header)
 ON CONFLICT (arn) DO NOTHING;
 
 -- name: get_execution

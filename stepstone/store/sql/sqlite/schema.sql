@@ -37,7 +37,7 @@ CREATE TABLE executions (
     stop_date TEXT,
     redrive_count INTEGER NOT NULL DEFAULT 0,
     redrive_date TEXT
-, version_arn TEXT, alias_arn TEXT);
+, version_arn TEXT, alias_arn TEXT, trace_header TEXT);
 
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date);
 
