@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from datetime import UTC, datetime
@@ -108,5 +109,16 @@ def test_a_dead_letter_replaces_its_outbox_row_once(with_store: StoreRunner) -> 
         assert (kept.execution_arn, kept.event, kept.attempts, kept.error, kept.at) == (
             execution.arn, '{"detail": 1}', 5, "HTTP 500", T0,
         )  # fmt: skip
+
+    with_store(body)
+
+
+def test_publishing_at_once_gives_one_version(with_store: StoreRunner) -> None:
+    async def body(store: Store) -> None:
+        await store.create_state_machine(machine())
+        outcomes = await asyncio.gather(*(store.publish_version(ARN, None, "", T0, 10) for _ in range(8)))
+        assert sorted(kind for kind, _ in outcomes) == ["existing"] * 7 + ["published"]
+        assert {row.arn for _, row in outcomes if row is not None} == {f"{ARN}:1"}
+        assert [v.number for v in await store.list_versions(ARN)] == [1]
 
     with_store(body)
