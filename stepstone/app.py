@@ -19,6 +19,7 @@ import uvicorn
 
 from stepstone.api import make_app
 from stepstone.api.app import ApiApp
+from stepstone.api.express import sync_notice
 from stepstone.api.guard import SigV4Authenticator, binding_notice, is_loopback
 from stepstone.config import ApprovalSettings, Config, approval_settings, load_token_keys
 from stepstone.engine.tokens import KeyRing
@@ -34,6 +35,7 @@ from stepstone.integrations.mock_config import MockConfig
 from stepstone.integrations.mock_services import MockedServices
 from stepstone.integrations.s3_objects import S3Objects
 from stepstone.integrations.states import NestedExecutions
+from stepstone.integrations.status_events import EventDelivery, EventEndpoint
 from stepstone.runtime.clock import Clock, SystemClock, virtual_clock
 from stepstone.runtime.retention import Retention
 from stepstone.runtime.worker import Worker
@@ -110,6 +112,9 @@ def build(config: Config) -> Server:
     mocks = MockConfig.from_env(config.mock_config)  # a mistake in the file stops the start here
     worker.mocks = MockedServices(mocks, store) if mocks is not None else None
     wake_on_notify(store, worker)
+    if config.events is not None:
+        e = config.events
+        worker.events = EventDelivery(EventEndpoint(e.url, e.secret.encode(), e.attempts, e.backoff))
     service = Service(store, worker, keys, clock, region=config.region, account=config.account)
     # Nested executions start and stop children through the service, like StartExecution does.
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
@@ -246,10 +251,13 @@ async def serve(config: Config) -> None:
         allowed, notice = binding_notice(
             config.host, config.port, has_keys=has_keys, insecure=config.insecure_no_auth
         )
+        sync = sync_notice(f"http://{config.host}:{config.port}")
         if server.config.log_format == "json":  # every line of stderr a JSON object
             log.warning("%s", notice)
+            log.warning("%s", sync)
         else:
             print(notice, file=sys.stderr, flush=True)
+            print(sync, file=sys.stderr, flush=True)
         if not allowed:
             raise SystemExit(2)
         uv = GracefulServer(

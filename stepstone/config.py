@@ -27,6 +27,16 @@ class TokenKeys:
 
 
 @dataclass(frozen=True, slots=True)
+class EventSettings:
+    """Execution status-change events: the endpoint, the HMAC secret that signs them, the retries."""
+
+    url: str
+    secret: str
+    attempts: int = 5
+    backoff: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class ApprovalSettings:
     """Built-in approvals: the SMTP server for the e-mails, the pages' public address, the identity proxy.
 
@@ -96,6 +106,7 @@ class Config:
     approvals: ApprovalSettings | None = None  # None: from STEPSTONE_SMTP_* and friends (`approval_settings`)
     clock: str = "system"  # "virtual": moves only when told (`stepstone clock advance`), for tests
     mock_config: Path | None = None  # a Step Functions Local mock file; None: $SFN_MOCK_CONFIG, if set
+    events: EventSettings | None = None  # where execution status changes are POSTed; None: nowhere
     extra: dict[str, str] = field(default_factory=dict)
     retention_seconds: float | None = (
         90 * 86400.0

@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "errors": {"errors"},
     "config": {"config", "errors"},
     "worker": {"worker"},  # a client of the public API (boto3), like any user's worker
+    "deploy": {"deploy", "asl", "errors"},
 }
 # `metrics` is a leaf like `errors`: every layer above the pure core records into it, it imports none
 for _layer in ("store", "integrations", "runtime", "service", "api", "web"):

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"store": "postgresql", "applied": applied}))
         return 0
     from stepstone.store.sqlite import migrate
-    from stepstone.store.sqlite_common import migrations
+    from stepstone.store.sqlite_sql import migrations
 
     conn = sqlite3.connect(args.db, isolation_level=None)
     try:

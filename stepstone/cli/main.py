@@ -11,10 +11,12 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "run": "Run a state machine in-process and print its result as JSON.",
     "validate": "Check a definition and print every diagnostic.",
+    "deploy": "Create or update the state machines of a SAM or CloudFormation template on a server.",
     "serve": "Serve the Step Functions API, the workers and the console.",
     "tasks": "Show what running executions are waiting on (never the tokens).",
     "db": "Apply the database's schema migrations (SQLite or PostgreSQL).",
     "keys": "Create, list and revoke the access keys that sign API requests.",
+    "events": "Show the status-change events the configured endpoint never accepted (dead letters).",
     "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
     "users": "Add, list and remove the local users who sign in to the approval pages.",
     "clock": "Move a test server's virtual clock forward (serve --clock virtual).",

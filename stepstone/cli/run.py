@@ -18,6 +18,9 @@ from pathlib import Path
 
 from stepstone.asl.json import JSON
 from stepstone.asl.load import load_definition
+from stepstone.deploy import TemplateError
+from stepstone.deploy.definition_text import substituted_text
+from stepstone.deploy.substitute import add_arguments, read_values
 from stepstone.integrations.aws.registry import AwsIntegrations
 from stepstone.integrations.base import IntegrationError, Registry
 from stepstone.integrations.functions import FunctionIntegration
@@ -48,6 +51,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--test-case", default=None, metavar="[MACHINE#]CASE", help="the mock file's test case to run"
     )
+    add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -59,8 +63,11 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     try:
         text = Path(args.definition).read_text()
+        text = substituted_text(text, read_values(args.sub, args.substitutions))
     except OSError as exc:
         return _fail(f"cannot read the definition: {exc}")
+    except TemplateError as exc:
+        return _fail(str(exc))
     definition, diagnostics = load_definition(text)
     for diagnostic in diagnostics:
         print(f"{diagnostic.severity.lower()}: {diagnostic}", file=sys.stderr)

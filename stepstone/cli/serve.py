@@ -13,7 +13,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from stepstone.cli.logformat import configure as configure_logging
-from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, ApprovalSettings, Config, is_postgres_dsn
+from stepstone.config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    ApprovalSettings,
+    Config,
+    EventSettings,
+    is_postgres_dsn,
+)
 from stepstone.integrations.mock_config import MockConfigError
 
 SMTP_SECURITY = ("none", "starttls", "tls")
@@ -85,6 +92,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--public-url", default=None,
         help="what links in e-mails start with, e.g. https://sfn.example.com; default: $STEPSTONE_PUBLIC_URL",
     )  # fmt: skip
+    events = parser.add_argument_group("execution status-change events (EventBridge's shape, HMAC-signed)")
+    events.add_argument("--events-url", default=None, help="POST every execution status change here")
+    events.add_argument(
+        "--events-secret", default=os.environ.get("STEPSTONE_EVENTS_SECRET"),
+        help="the HMAC secret that signs them (default: $STEPSTONE_EVENTS_SECRET)",
+    )  # fmt: skip
+    events.add_argument("--events-attempts", type=int, default=5, help="attempts before a dead letter")
+    events.add_argument("--events-backoff", type=float, default=1.0, help="seconds before the first retry")
     parser.set_defaults(handler=run)
 
 
@@ -124,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
         retention_seconds=None if keep is None else keep.total_seconds(),
         shutdown_seconds=args.shutdown_seconds, log_format=args.log_format,
     )  # fmt: skip
+    if args.events_url:
+        if not args.events_secret:
+            raise SystemExit(
+                "stepstone serve: --events-url needs --events-secret (or $STEPSTONE_EVENTS_SECRET)"
+            )
+        events = EventSettings(args.events_url, args.events_secret, args.events_attempts, args.events_backoff)
+        config = dataclasses.replace(config, events=events)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(config))

@@ -1,4 +1,5 @@
-"""`stepstone validate FILE [--json]`: every diagnostic of a definition; exit 1 when any is an ERROR."""
+"""`stepstone validate FILE [--json] [--sub NAME=VALUE]`: every diagnostic of a definition; exit 1 when
+any is an ERROR. `--sub` and `--substitutions` fill in `${NAME}` placeholders first, as a deploy would."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from pathlib import Path
 from stepstone.asl.diagnostics import Diagnostic
 from stepstone.asl.load import load_definition
 from stepstone.asl.validate import validate
+from stepstone.deploy import TemplateError
+from stepstone.deploy.definition_text import substituted_text
+from stepstone.deploy.substitute import add_arguments, read_values
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +21,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the ValidateStateMachineDefinition response as JSON"
     )
+    add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -33,6 +38,11 @@ def run(args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"stepstone validate: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        text = substituted_text(text, read_values(args.sub, args.substitutions))
+    except TemplateError as exc:
+        print(f"stepstone validate: {exc}", file=sys.stderr)
         return 2
     diagnostics = diagnose(text)
     failed = any(d.is_error for d in diagnostics)

@@ -24,13 +24,14 @@ from datetime import datetime, timedelta
 
 from stepstone.engine.commands import ArmTimer, CancelTask, CancelTimer, InvokeTask
 from stepstone.engine.decide import Decision, decide
-from stepstone.engine.events import TaskStarted, TimerFired
+from stepstone.engine.events import Redrive, TaskStarted, TimerFired
 from stepstone.engine.program import Program, load_program
 from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
 from stepstone.integrations.mock_services import MockedServices
+from stepstone.integrations.status_events import EventDelivery
 from stepstone.metrics import (
     DISPATCH_FAILURES,
     DISPATCHED,
@@ -55,6 +56,7 @@ from stepstone.runtime.codec import (
 from stepstone.runtime.followups import cancellable, carry_out, decode_followup, encode_cancel, encode_report
 from stepstone.runtime.polls import first_poll, poll_transition, submitted_task
 from stepstone.runtime.signals import Signals
+from stepstone.runtime.status_events import changes, encode_status_event, status_event
 from stepstone.store.base import (
     ActivityTaskRow,
     ExecutionRow,
@@ -146,6 +148,8 @@ class Worker:
         self.last_round: float | None = None
         self.round_started: float | None = None
         self.running = False
+        #: Where status-change events go (serve --events-url); None: none are emitted.
+        self.events: EventDelivery | None = None
 
     # driving ----------------------------------------------------------------------------------------
 
@@ -319,6 +323,7 @@ class Worker:
         if isinstance(event, TimerFired) and (polled := poll_transition(row, inbox, event, open_before, now)):
             return await self._commit_poll(polled)  # a `.sync` job's poll timer: no decision to make
         submitting = submitted_task(before, event)  # a copy: decide mutates `before`
+        was = before.status if before else None
         try:
             program = await self._program(row)
             decision = decide(
@@ -338,7 +343,7 @@ class Worker:
             self._retry_at[arn] = now + ENGINE_BUG_RETRY
             return 0
         self._retry_at.pop(arn, None)
-        transition = self._transition(row, inbox, open_before, decision, now)
+        transition = self._transition(row, inbox, open_before, decision, now, was, isinstance(event, Redrive))
         if submitting is not None and submitting.task_id in decision.state.open_tasks:
             poll = first_poll(self.registry, submitting, now)
             if poll is not None:  # a `.sync` job: its first poll is armed with its submission
@@ -395,6 +400,8 @@ class Worker:
         open_before: dict[str, str],
         decision: Decision,
         now: datetime,
+        was: str | None = None,
+        redriven: bool = False,
     ) -> Transition:
         state: ExecutionState = decision.state
         arn = row.arn
@@ -433,6 +440,11 @@ class Worker:
         if terminal and row.status not in TERMINAL and state.info.parent is not None:
             # a nested execution just closed and its parent's task waits: report in this same commit
             outbox.append(encode_report(state.info.parent))
+        if self.events is not None:  # announced by the very commit that changes the status
+            output = dumps(state.output) if state.status == "SUCCEEDED" else None
+            for status in changes(arn, was, state.status, redriven=redriven):
+                event = status_event(row, status, now, output=output, error=state.error, cause=state.cause)
+                outbox.append(encode_status_event(event))
         return Transition(
             execution_arn=arn,
             expected_version=row.version,
@@ -521,7 +533,7 @@ class Worker:
     async def _carry_out(self, row: OutboxRow) -> None:
         followup = decode_followup(row.command)
         if followup is not None:
-            if await carry_out(self.store, self.registry, row, followup):
+            if await carry_out(self.store, self.registry, row, followup, self.events):
                 self.wake()
             return
         command, has_token = decode_invoke(row.command)

@@ -12,9 +12,11 @@ result for a closed task is TaskTimedOut, saying it was already completed.
 from __future__ import annotations
 
 from stepstone.service.activities import ActivityOperations
+from stepstone.service.aliases import AliasOperations
 from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
 from stepstone.service.clock import ClockOperations
+from stepstone.service.events import EventOperations
 from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
 from stepstone.service.keys import KeyOperations
@@ -33,6 +35,7 @@ class Service(
     UserOperations,
     MachineOperations,
     MapRunOperations,
+    AliasOperations,
     ExecutionOperations,
     ActivityOperations,
     GuardedCallbacks,
@@ -41,5 +44,6 @@ class Service(
     KeyOperations,
     StateTestOperations,
     ClockOperations,
+    EventOperations,
 ):
     """Every operation of the API over one store and one runtime worker."""

@@ -27,7 +27,6 @@ from stepstone.service.base import (
     _ACT_ARN,
     MAX_POLL_SECONDS,
     ServiceBase,
-    _page,
 )
 from stepstone.store.base import ActivityRow, ActivityTaskRow, Store
 
@@ -88,7 +87,7 @@ class ActivityOperations(ServiceBase):
         return {"activityArn": row.arn, "name": row.name, "creationDate": row.created}
 
     async def list_activities(self, request: dict[str, Any]) -> dict[str, Any]:
-        rows, token = _page(await self.store.list_activities(), request)
+        rows, token = self._page(await self.store.list_activities(), request, "ListActivities")
         items = [{"activityArn": r.arn, "name": r.name, "creationDate": r.created} for r in rows]
         return {"activities": items, **({"nextToken": token} if token else {})}
 

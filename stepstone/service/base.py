@@ -22,6 +22,8 @@ from stepstone.engine.tokens import KeyRing
 from stepstone.runtime.clock import Clock
 from stepstone.runtime.signals import Signals
 from stepstone.runtime.worker import Worker
+from stepstone.service.machine_config import describe_config
+from stepstone.service.pagination import PageTokens
 from stepstone.store.base import ActivityRow, ExecutionRow, StateMachineRow, Store
 
 MAX_PAYLOAD = 256 * 1024
@@ -31,19 +33,6 @@ _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 _SM_ARN = re.compile(r"^arn:aws[a-z-]*:states:([^:]+):(\d{12}):stateMachine:([^:]+)$")
 _EXEC_ARN = re.compile(r"^arn:aws[a-z-]*:states:([^:]+):(\d{12}):(execution|express):([^:]+):([^:]+)$")
 _ACT_ARN = re.compile(r"^arn:aws[a-z-]*:states:([^:]+):(\d{12}):activity:([^:]+)$")
-
-
-def _page(items: list[Any], request: dict[str, Any], default: int = 100) -> tuple[list[Any], str | None]:
-    limit = int(request.get("maxResults") or default)
-    start = 0
-    token = request.get("nextToken")
-    if token:
-        try:
-            start = int(token)
-        except ValueError as exc:
-            raise E.ValidationException("Invalid Token") from exc  # AWS: InvalidToken for bad page tokens
-    chunk = items[start : start + limit]
-    return chunk, str(start + limit) if start + limit < len(items) else None
 
 
 def _json_payload(text: str | None, error: type[E.ServiceError], what: str) -> Any:
@@ -72,6 +61,17 @@ class ServiceBase:
         self.store, self.worker, self.keys, self.clock = store, worker, keys, clock
         self.signals: Signals = worker.signals
         self.region, self.account = region, account
+        self.pages = PageTokens(keys)
+
+    def _page(
+        self, items: list[Any], request: dict[str, Any], scope: str, default: int = 100
+    ) -> tuple[list[Any], str | None]:
+        """One page of `items` and the signed token of the next (None on the last page)."""
+        limit = int(request.get("maxResults") or default)
+        token = request.get("nextToken")
+        start = int(self.pages.read(token, scope, self.clock.now())) if token else 0
+        end = start + limit
+        return items[start:end], self.pages.issue(scope, end, self.clock.now()) if end < len(items) else None
 
     def _arn(self, kind: str, *names: str) -> str:
         return f"arn:aws:states:{self.region}:{self.account}:{kind}:{':'.join(names)}"
@@ -129,6 +129,5 @@ def describe_machine(row: StateMachineRow, definition: str | None = None) -> dic
         "stateMachineArn": row.arn, "name": row.name, "status": row.status,
         "definition": definition if definition is not None else row.definition, "roleArn": row.role_arn,
         "type": row.type, "creationDate": row.created, "revisionId": row.revision_id,
-        "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
-        "tracingConfiguration": {"enabled": False},
+        **describe_config(row.config),
     }  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from stepstone import errors as E
@@ -13,16 +14,17 @@ from stepstone.engine.history import to_aws
 from stepstone.integrations.mock_services import TEST_CASE_TAG, split_test_case
 from stepstone.runtime.codec import decode_history_event, encode_event
 from stepstone.runtime.worker import TERMINAL
+from stepstone.service.aliases import route
 from stepstone.service.base import (
     DEFAULT_ROLE,
-    ServiceBase,
     _json_payload,
     describe_machine,
 )
+from stepstone.service.versions import VersionOperations, split_qualified
 from stepstone.store.base import ExecutionRow
 
 
-class ExecutionOperations(ServiceBase):
+class ExecutionOperations(VersionOperations):
     """Starting, describing, listing, stopping executions and reading their history."""
 
     async def start_execution(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -39,17 +41,26 @@ class ExecutionOperations(ServiceBase):
 
     async def _start(self, request: dict[str, Any], parent: str | None = None) -> ExecutionRow:
         machine_arn, test_case = split_test_case(request["stateMachineArn"])
-        machine = await self._machine(machine_arn)
+        target = await self._target(machine_arn)
+        machine, version, alias = target.machine, target.version, target.alias
         name = self._name(request.get("name") or str(uuid.uuid4()))
         text = request.get("input") or "{}"
         value = _json_payload(text, E.InvalidExecutionInput, "Input")
+        if alias is not None:  # the version is picked from the name: the same name runs the same version
+            version = await self.store.get_version(route(alias, name))
+            if version is None:
+                raise E.StateMachineDoesNotExist(f"State Machine Does Not Exist: '{alias.arn}'")
         kind = "express" if machine.type == "EXPRESS" else "execution"
         arn = self._arn(kind, machine.name, name)
         now = self.clock.now()
-        row = ExecutionRow(arn, machine.arn, name, machine.revision_id, "RUNNING", text, now)
-        info = ExecutionInfo(
-            arn, name, machine.arn, machine.name, machine.role_arn or DEFAULT_ROLE, parent=parent
-        )
+        row = ExecutionRow(
+            arn, machine.arn, name, version.revision_id if version else machine.revision_id, "RUNNING",
+            text, now,
+            version_arn=version.arn if version else None, alias_arn=alias.arn if alias else None,
+            trace_header=request.get("traceHeader"),
+        )  # fmt: skip
+        role = version.role_arn if version else machine.role_arn
+        info = ExecutionInfo(arn, name, machine.arn, machine.name, role or DEFAULT_ROLE, parent=parent)
         if test_case is not None:  # written before the start is queued, so the first Task sees it
             self._check_test_case(machine.name, test_case)
             await self.store.tag(arn, {TEST_CASE_TAG: test_case})
@@ -79,7 +90,7 @@ class ExecutionOperations(ServiceBase):
             )
 
     async def start_sync_execution(self, request: dict[str, Any]) -> dict[str, Any]:
-        machine = await self._machine(split_test_case(request["stateMachineArn"])[0])
+        machine = (await self._target(split_test_case(request["stateMachineArn"])[0])).machine
         if machine.type != "EXPRESS":
             raise E.StateMachineTypeNotSupported("This operation is only supported by EXPRESS state machines")
         row = await self._start(request)
@@ -114,6 +125,9 @@ class ExecutionOperations(ServiceBase):
             out["cause"] = row.cause
         if row.redrive_date is not None:
             out["redriveDate"] = row.redrive_date
+        out.update(_qualifiers(row))
+        if row.trace_header is not None:
+            out["traceHeader"] = row.trace_header
         if row.status in ("FAILED", "TIMED_OUT", "ABORTED"):
             out["redriveStatus"] = "REDRIVABLE"
         elif row.status == "SUCCEEDED":
@@ -128,23 +142,34 @@ class ExecutionOperations(ServiceBase):
         row = await self._execution(request["executionArn"])
         machine = await self._machine(row.state_machine_arn)
         definition = await self.store.get_definition(row.state_machine_arn, row.revision_id)
-        out = describe_machine(machine, definition)
+        version = await self.store.get_version(row.version_arn) if row.version_arn else None
+        if version is not None:  # what the execution runs: the version's revision, role and settings
+            machine = replace(machine, role_arn=version.role_arn, config=version.config)
+        out = describe_machine(replace(machine, revision_id=row.revision_id), definition)
         out["updateDate"] = machine.updated
         for key in ("status", "type", "creationDate"):
             out.pop(key, None)
+        if request.get("includedData") == "METADATA_ONLY":
+            out["definition"] = "{}"
         return out
 
     async def list_executions(self, request: dict[str, Any]) -> dict[str, Any]:
-        # AWS lists the executions of one state machine or of one Map Run: exactly one is named
-        if (request.get("stateMachineArn") is None) == (request.get("mapRunArn") is None):
+        # AWS lists the executions of one state machine or of one Map Run (service/map_runs.py): one is named
+        arn = request.get("stateMachineArn")
+        if arn is None or request.get("mapRunArn") is not None:
             raise E.ValidationException("Exactly one of stateMachineArn or mapRunArn must be specified")
-        if request.get("stateMachineArn") is None:
-            # stepstone keeps no Map Runs (a Distributed Map runs inline), so none can be found
-            raise E.ResourceNotFound(f"Map Run Does Not Exist: '{request['mapRunArn']}'")
-        machine = await self._machine(request["stateMachineArn"])
-        after = request.get("nextToken")
+        machine_arn, number, alias_name = split_qualified(arn)
+        machine = await self._machine(machine_arn)
+        qualifier = arn if number is not None or alias_name is not None else None
+        if number is not None and await self.store.get_version(arn) is None:
+            raise E.ResourceNotFound(f"Resource not found: '{arn}'")
+        if alias_name is not None and await self.store.get_alias(arn) is None:
+            raise E.ResourceNotFound(f"Resource not found: '{arn}'")
+        scope = f"ListExecutions {arn} {request.get('statusFilter')} {request.get('redriveFilter')}"
+        token = request.get("nextToken")
+        after = self.pages.read(token, scope, self.clock.now()) if token else None
         page = await self.store.list_executions(
-            machine.arn, request.get("statusFilter"), int(request.get("maxResults") or 100), after
+            machine.arn, request.get("statusFilter"), int(request.get("maxResults") or 100), after, qualifier
         )
         items = [
             {
@@ -155,10 +180,12 @@ class ExecutionOperations(ServiceBase):
                 "startDate": r.start_date,
                 **({"stopDate": r.stop_date} if r.stop_date else {}),
                 **({"redriveCount": r.redrive_count} if r.redrive_count else {}),
+                **_qualifiers(r),
             }
             for r in page.rows
         ]
-        return {"executions": items, **({"nextToken": page.next_after} if page.next_after else {})}
+        next_token = self.pages.issue(scope, page.next_after, self.clock.now()) if page.next_after else None
+        return {"executions": items, **({"nextToken": next_token} if next_token else {})}
 
     async def stop_execution(self, request: dict[str, Any]) -> dict[str, Any]:
         row = await self._execution(request["executionArn"])
@@ -175,13 +202,10 @@ class ExecutionOperations(ServiceBase):
     async def get_execution_history(self, request: dict[str, Any]) -> dict[str, Any]:
         row = await self._execution(request["executionArn"])
         limit = int(request.get("maxResults") or 1000)
-        token = request.get("nextToken") or "0"
-        if not (
-            token.isascii() and token.isdigit()
-        ):  # ours are event ids; anything else was not handed out by us
-            raise E.InvalidToken(f"Invalid Token: '{token}'")
-        after = int(token)
         reverse = bool(request.get("reverseOrder"))
+        scope = f"GetExecutionHistory {row.arn} {reverse}"
+        token = request.get("nextToken")
+        after = int(self.pages.read(token, scope, self.clock.now())) if token else 0
         rows = await self.store.history(row.arn, after=after, limit=limit + 1, reverse=reverse)
         include = request.get("includeExecutionData", True)
         events = []
@@ -196,7 +220,7 @@ class ExecutionOperations(ServiceBase):
             events.append(event)
         out: dict[str, Any] = {"events": events}
         if len(rows) > limit:
-            out["nextToken"] = str(rows[limit - 1].id)
+            out["nextToken"] = self.pages.issue(scope, rows[limit - 1].id, self.clock.now())
         return out
 
     async def redrive_execution(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -217,3 +241,9 @@ def _parent_of(row: ExecutionRow) -> str | None:
         return None
     parent = json.loads(row.state)["info"].get("parent")
     return parent if isinstance(parent, str) else None
+
+
+def _qualifiers(row: ExecutionRow) -> dict[str, str]:
+    """The version (and alias) an execution was started through, when it was."""
+    out = {"stateMachineVersionArn": row.version_arn} if row.version_arn else {}
+    return {**out, **({"stateMachineAliasArn": row.alias_arn} if row.alias_arn else {})}

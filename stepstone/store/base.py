@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from stepstone.store.approvals import ApprovalStore
+from stepstone.store.deployments import DeploymentStore
 from stepstone.store.security import SecurityStore
 
 TaskStatus = Literal["open", "closed"]
@@ -37,6 +38,7 @@ class StateMachineRow:
     updated: datetime
     description: str = ""
     status: str = "ACTIVE"
+    config: str = "{}"  # JSON: loggingConfiguration, tracingConfiguration, encryptionConfiguration
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,9 @@ class ExecutionRow:
     next_event_id: int = 1
     redrive_count: int = 0
     redrive_date: datetime | None = None
+    version_arn: str | None = None  # started through a version (or an alias routing to it)
+    alias_arn: str | None = None
+    trace_header: str | None = None  # StartExecution's traceHeader, returned by DescribeExecution
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +184,7 @@ class OpsSnapshot:
     next_timer: datetime | None  # the earliest armed timer's due time
 
 
-class Store(ApprovalStore, SecurityStore, Protocol):
+class Store(ApprovalStore, SecurityStore, DeploymentStore, Protocol):
     """The durable state of stepstone. Every method is one transaction."""
 
     async def open(self) -> None: ...
@@ -203,8 +208,16 @@ class Store(ApprovalStore, SecurityStore, Protocol):
 
     async def get_execution(self, arn: str) -> ExecutionRow | None: ...
     async def list_executions(
-        self, state_machine_arn: str, status: str | None, limit: int, after: str | None
-    ) -> ExecutionPage: ...
+        self,
+        state_machine_arn: str,
+        status: str | None,
+        limit: int,
+        after: str | None,
+        qualifier: str | None = None,
+    ) -> ExecutionPage:
+        """Newest first; `qualifier` keeps those started through that version or alias ARN."""
+        ...
+
     async def history(self, arn: str, *, after: int, limit: int, reverse: bool) -> list[HistoryRow]: ...
     async def redrive_execution(self, arn: str, expected_version: int, event: str, now: datetime) -> bool: ...
 

@@ -30,13 +30,15 @@ from stepstone.store.base import (
     Transition,
     WorkItem,
 )
+from stepstone.store.memory_deployments import MemoryDeployments
 from stepstone.store.security import AccessKeyRow, AuditRow
 
 
-class MemoryStore:
+class MemoryStore(MemoryDeployments):
     """A dict-backed `Store`."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.machines: dict[str, StateMachineRow] = {}
         self.definitions: dict[tuple[str, str], str] = {}
         self.executions: dict[str, ExecutionRow] = {}
@@ -89,6 +91,7 @@ class MemoryStore:
     async def delete_state_machine(self, arn: str) -> None:
         self.machines.pop(arn, None)
         self.tag_map.pop(arn, None)
+        self.forget_deployments(arn)
 
     async def get_definition(self, arn: str, revision_id: str) -> str | None:
         return self.definitions.get((arn, revision_id))
@@ -107,12 +110,19 @@ class MemoryStore:
         return self.executions.get(arn)
 
     async def list_executions(
-        self, state_machine_arn: str, status: str | None, limit: int, after: str | None
+        self,
+        state_machine_arn: str,
+        status: str | None,
+        limit: int,
+        after: str | None,
+        qualifier: str | None = None,
     ) -> ExecutionPage:
         rows = [
             r
             for r in self.executions.values()
-            if r.state_machine_arn == state_machine_arn and (status is None or r.status == status)
+            if r.state_machine_arn == state_machine_arn
+            and (status is None or r.status == status)
+            and (qualifier is None or qualifier in (r.version_arn, r.alias_arn))
         ]
         rows.sort(key=lambda r: (r.start_date, r.arn), reverse=True)
         if after is not None:

@@ -39,8 +39,12 @@ from stepstone.store.base import (
     WorkItem,
 )
 from stepstone.store.security import AccessKeyRow, AuditRow
-from stepstone.store.sqlite_common import _dt, dt, load_queries, migrations, ts
+from stepstone.store.sqlite_deployments import SqliteDeployments
 from stepstone.store.sqlite_ops import SqliteOps
+from stepstone.store.sqlite_sql import Q, _dt, dt, ts
+from stepstone.store.sqlite_sql import load_queries as load_queries
+from stepstone.store.sqlite_sql import migrate as migrate
+from stepstone.store.sqlite_sql import migrations as migrations
 from stepstone.store.sqlite_writer import Writer
 
 T = TypeVar("T")
@@ -50,32 +54,10 @@ def _task_key(task: TaskRow) -> dict[str, str]:
     return {"execution_arn": task.execution_arn, "task_id": task.task_id}
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Apply the migrations this database has not seen yet, each in its own transaction."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
-    applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    for version, sql in migrations():
-        if version in applied:
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in sql.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-
-Q = load_queries()
-
-
 def _machine(r: sqlite3.Row) -> StateMachineRow:
     return StateMachineRow(
         r["arn"], r["name"], r["type"], r["role_arn"], r["definition"], r["revision_id"],
-        _dt(r["created"]), _dt(r["updated"]), r["description"], r["status"],
+        _dt(r["created"]), _dt(r["updated"]), r["description"], r["status"], r["config"],
     )  # fmt: skip
 
 
@@ -86,6 +68,7 @@ def _execution(r: sqlite3.Row) -> ExecutionRow:
         error=r["error"], cause=r["cause"], stop_date=dt(r["stop_date"]), state=r["state"],
         version=r["version"], next_event_id=r["next_event_id"], redrive_count=r["redrive_count"],
         redrive_date=dt(r["redrive_date"]),
+        version_arn=r["version_arn"], alias_arn=r["alias_arn"], trace_header=r["trace_header"],
     )  # fmt: skip
 
 
@@ -136,7 +119,7 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-class SqliteStore(SqliteOps):
+class SqliteStore(SqliteOps, SqliteDeployments):
     """A `Store` in one SQLite file."""
 
     def __init__(self, path: str | Path, *, readers: int = 4) -> None:
@@ -213,6 +196,8 @@ class SqliteStore(SqliteOps):
         def tx(c: sqlite3.Connection) -> None:
             c.execute(Q["delete_state_machine"], {"arn": arn})
             c.execute(Q["delete_tags"], {"arn": arn})
+            c.execute(Q["delete_versions_of"], {"arn": arn})
+            c.execute(Q["delete_aliases_of"], {"arn": arn})
 
         await self._write(tx)
 
@@ -227,7 +212,8 @@ class SqliteStore(SqliteOps):
             params = {
                 "arn": row.arn, "state_machine_arn": row.state_machine_arn, "name": row.name,
                 "revision_id": row.revision_id, "status": row.status, "input": row.input,
-                "start_date": ts(row.start_date),
+                "start_date": ts(row.start_date), "version_arn": row.version_arn, "alias_arn": row.alias_arn,
+                "trace_header": row.trace_header,
             }  # fmt: skip
             if c.execute(Q["insert_execution"], params).rowcount:
                 c.execute(Q["enqueue"], {"execution_arn": row.arn, "event": start_event})
@@ -241,7 +227,12 @@ class SqliteStore(SqliteOps):
         return None if r is None else _execution(r)
 
     async def list_executions(
-        self, state_machine_arn: str, status: str | None, limit: int, after: str | None
+        self,
+        state_machine_arn: str,
+        status: str | None,
+        limit: int,
+        after: str | None,
+        qualifier: str | None = None,
     ) -> ExecutionPage:
         after_start = None
         if after is not None:
@@ -251,7 +242,7 @@ class SqliteStore(SqliteOps):
             after_start = ts(anchor.start_date)
         rows = await self._all(
             "list_executions", state_machine_arn=state_machine_arn, status=status,
-            after_start=after_start, after_arn=after, limit=limit + 1,
+            after_start=after_start, after_arn=after, limit=limit + 1, qualifier=qualifier,
         )  # fmt: skip
         page = [_execution(r) for r in rows[:limit]]
         return ExecutionPage(page, page[-1].arn if len(rows) > limit else None)
@@ -649,7 +640,7 @@ def _machine_params(row: StateMachineRow) -> dict[str, Any]:
     return {
         "arn": row.arn, "name": row.name, "type": row.type, "role_arn": row.role_arn,
         "definition": row.definition, "revision_id": row.revision_id, "description": row.description,
-        "status": row.status, "created": ts(row.created), "updated": ts(row.updated),
+        "status": row.status, "created": ts(row.created), "updated": ts(row.updated), "config": row.config,
     }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from stepstone.store.base import OpsSnapshot
-from stepstone.store.sqlite_common import _dt, dt, load_queries, migrations, ts
+from stepstone.store.sqlite_sql import _dt, dt, load_queries, migrations, ts
 
 T = TypeVar("T")
 OPS = load_queries("sqlite", "ops.sql")

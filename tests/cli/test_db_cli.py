@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from stepstone.store.postgres.schema import migrations as pg_migrations
-from stepstone.store.sqlite_common import migrations as sqlite_migrations
+from stepstone.store.sqlite_sql import migrations as sqlite_migrations
 
 
 def upgrade(db: str) -> dict[str, object]:

@@ -9,7 +9,7 @@ import urllib.request
 
 import psycopg
 
-from stepstone.store.sqlite_common import migrations
+from stepstone.store.sqlite_sql import migrations
 from tests.ops.conftest import OpsServer
 
 

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from stepstone.store.sqlite import migrate
-from stepstone.store.sqlite_common import load_queries, migrations
+from stepstone.store.sqlite_sql import load_queries, migrations
 
 
 def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:

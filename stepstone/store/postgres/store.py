@@ -46,6 +46,7 @@ from stepstone.store.base import (
 )
 from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
+from stepstone.store.postgres.deployments import DeploymentsMixin
 from stepstone.store.postgres.ops import PostgresOps
 from stepstone.store.postgres.schema import migrate
 
@@ -61,7 +62,7 @@ _COMMIT = DB_COMMIT.labels("postgresql")
 def _machine(r: DictRow) -> StateMachineRow:
     return StateMachineRow(
         r["arn"], r["name"], r["type"], r["role_arn"], r["definition"], r["revision_id"],
-        r["created"], r["updated"], r["description"], r["status"],
+        r["created"], r["updated"], r["description"], r["status"], r["config"],
     )  # fmt: skip
 
 
@@ -72,6 +73,7 @@ def _execution(r: DictRow) -> ExecutionRow:
         error=r["error"], cause=r["cause"], stop_date=r["stop_date"], state=r["state"],
         version=r["version"], next_event_id=r["next_event_id"], redrive_count=r["redrive_count"],
         redrive_date=r["redrive_date"],
+        version_arn=r["version_arn"], alias_arn=r["alias_arn"], trace_header=r["trace_header"],
     )  # fmt: skip
 
 
@@ -97,7 +99,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class PostgresStore(PostgresOps, AccountsMixin):
+class PostgresStore(PostgresOps, AccountsMixin, DeploymentsMixin):
     """A `Store` in one PostgreSQL database, shared by any number of nodes."""
 
     def __init__(
@@ -167,6 +169,8 @@ class PostgresStore(PostgresOps, AccountsMixin):
         async with self.db.transaction() as c:
             await c.execute(Q["delete_state_machine"], {"arn": arn})
             await c.execute(Q["delete_tags"], {"arn": arn})
+            await c.execute(Q["delete_versions_of"], {"arn": arn})
+            await c.execute(Q["delete_aliases_of"], {"arn": arn})
 
     async def get_definition(self, arn: str, revision_id: str) -> str | None:
         r = await self.db.one("get_definition", arn=arn, revision_id=revision_id)
@@ -178,7 +182,8 @@ class PostgresStore(PostgresOps, AccountsMixin):
         params = {
             "arn": row.arn, "state_machine_arn": row.state_machine_arn, "name": row.name,
             "revision_id": row.revision_id, "status": row.status, "input": row.input,
-            "start_date": row.start_date,
+            "start_date": row.start_date, "version_arn": row.version_arn, "alias_arn": row.alias_arn,
+            "trace_header": row.trace_header,
         }  # fmt: skip
         if await self.db.all("create_execution", **params, event=start_event, wake=f"{self.owner} {WORK}"):
             return row, True
@@ -191,7 +196,12 @@ class PostgresStore(PostgresOps, AccountsMixin):
         return None if r is None else _execution(r)
 
     async def list_executions(
-        self, state_machine_arn: str, status: str | None, limit: int, after: str | None
+        self,
+        state_machine_arn: str,
+        status: str | None,
+        limit: int,
+        after: str | None,
+        qualifier: str | None = None,
     ) -> ExecutionPage:
         after_start = None
         if after is not None:
@@ -201,7 +211,7 @@ class PostgresStore(PostgresOps, AccountsMixin):
             after_start = anchor.start_date
         rows = await self.db.all(
             "list_executions", state_machine_arn=state_machine_arn, status=status,
-            after_start=after_start, after_arn=after, limit=limit + 1,
+            after_start=after_start, after_arn=after, limit=limit + 1, qualifier=qualifier,
         )  # fmt: skip
         page = [_execution(r) for r in rows[:limit]]
         return ExecutionPage(page, page[-1].arn if len(rows) > limit else None)
@@ -483,7 +493,7 @@ def _machine_params(row: StateMachineRow) -> dict[str, Any]:
     return {
         "arn": row.arn, "name": row.name, "type": row.type, "role_arn": row.role_arn,
         "definition": row.definition, "revision_id": row.revision_id, "description": row.description,
-        "status": row.status, "created": row.created, "updated": row.updated,
+        "status": row.status, "created": row.created, "updated": row.updated, "config": row.config,
     }  # fmt: skip
 
 

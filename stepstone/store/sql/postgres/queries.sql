@@ -4,9 +4,10 @@
 -- back when its lease runs out.
 
 -- name: insert_state_machine
-INSERT INTO state_machines (arn, name, type, role_arn, definition, revision_id, description, status, created, updated)
+INSERT INTO state_machines (arn, name, type, role_arn, definition, revision_id, description, status, created, updated,
+    config)
 VALUES (%(arn)s, %(name)s, %(type)s, %(role_arn)s, %(definition)s, %(revision_id)s, %(description)s, %(status)s,
-    %(created)s, %(updated)s)
+    %(created)s, %(updated)s, %(config)s)
 ON CONFLICT (arn) DO NOTHING;
 
 -- name: insert_definition
@@ -21,7 +22,7 @@ SELECT * FROM state_machines ORDER BY created, arn;
 
 -- name: update_state_machine
 UPDATE state_machines SET role_arn = %(role_arn)s, definition = %(definition)s, revision_id = %(revision_id)s,
-    description = %(description)s, updated = %(updated)s, status = %(status)s
+    description = %(description)s, updated = %(updated)s, status = %(status)s, config = %(config)s
 WHERE arn = %(arn)s;
 
 -- name: delete_state_machine
@@ -38,8 +39,10 @@ ON CONFLICT (arn) DO NOTHING;
 -- name: create_execution
 -- One statement (its own transaction): the row, its start event and the wake-up; a row back if created.
 WITH created AS (
-    INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date)
-    VALUES (%(arn)s, %(state_machine_arn)s, %(name)s, %(revision_id)s, %(status)s, %(input)s, %(start_date)s)
+    INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date, version_arn,
+        alias_arn, trace_header)
+    VALUES (%(arn)s, %(state_machine_arn)s, %(name)s, %(revision_id)s, %(status)s, %(input)s, %(start_date)s,
+        %(version_arn)s, %(alias_arn)s, %(trace_header)s)
     ON CONFLICT (arn) DO NOTHING
     RETURNING arn
 ), queued AS (
@@ -53,6 +56,7 @@ SELECT * FROM executions WHERE arn = %(arn)s;
 -- name: list_executions
 SELECT * FROM executions
 WHERE state_machine_arn = %(state_machine_arn)s AND (%(status)s::text IS NULL OR status = %(status)s::text)
+  AND (%(qualifier)s::text IS NULL OR version_arn = %(qualifier)s::text OR alias_arn = %(qualifier)s::text)
   AND (%(after_start)s::timestamptz IS NULL OR start_date < %(after_start)s::timestamptz
        OR (start_date = %(after_start)s::timestamptz AND arn < %(after_arn)s::text))
 ORDER BY start_date DESC, arn DESC
@@ -444,3 +448,53 @@ RETURNING id;
 SELECT * FROM audit_log
 WHERE id > %(after)s AND (%(execution_arn)s::text IS NULL OR execution_arn = %(execution_arn)s::text)
 ORDER BY id LIMIT %(limit)s;
+
+-- versions, aliases and dead letters (stepstone/store/deployments.py) ------------------------------
+
+-- name: bump_last_version
+UPDATE state_machines SET last_version = last_version + 1 WHERE arn = %(arn)s RETURNING last_version;
+
+-- name: insert_version
+INSERT INTO machine_versions (arn, state_machine_arn, number, revision_id, description, role_arn, config, created)
+VALUES (%(arn)s, %(state_machine_arn)s, %(number)s, %(revision_id)s, %(description)s, %(role_arn)s, %(config)s,
+    %(created)s);
+
+-- name: get_version
+SELECT * FROM machine_versions WHERE arn = %(arn)s;
+
+-- name: list_versions
+SELECT * FROM machine_versions WHERE state_machine_arn = %(state_machine_arn)s ORDER BY number DESC;
+
+-- name: delete_version
+DELETE FROM machine_versions WHERE arn = %(arn)s;
+
+-- name: delete_versions_of
+DELETE FROM machine_versions WHERE state_machine_arn = %(arn)s;
+
+-- name: insert_alias
+INSERT INTO machine_aliases (arn, state_machine_arn, name, description, routing, created, updated)
+VALUES (%(arn)s, %(state_machine_arn)s, %(name)s, %(description)s, %(routing)s, %(created)s, %(updated)s)
+ON CONFLICT (arn) DO NOTHING;
+
+-- name: update_alias
+UPDATE machine_aliases SET description = %(description)s, routing = %(routing)s, updated = %(updated)s
+WHERE arn = %(arn)s;
+
+-- name: get_alias
+SELECT * FROM machine_aliases WHERE arn = %(arn)s;
+
+-- name: list_aliases
+SELECT * FROM machine_aliases WHERE state_machine_arn = %(state_machine_arn)s ORDER BY created, name;
+
+-- name: delete_alias
+DELETE FROM machine_aliases WHERE arn = %(arn)s;
+
+-- name: delete_aliases_of
+DELETE FROM machine_aliases WHERE state_machine_arn = %(arn)s;
+
+-- name: insert_dead_letter
+INSERT INTO event_dead_letters (execution_arn, event, attempts, error, at)
+VALUES (%(execution_arn)s, %(event)s, %(attempts)s, %(error)s, %(at)s);
+
+-- name: list_dead_letters
+SELECT * FROM event_dead_letters ORDER BY id DESC LIMIT %(limit)s;

@@ -1,8 +1,10 @@
 -- Named queries of the SQLite store. Each starts with `-- name: <name>`; parameters are :named.
 
 -- name: insert_state_machine
-INSERT INTO state_machines (arn, name, type, role_arn, definition, revision_id, description, status, created, updated)
-VALUES (:arn, :name, :type, :role_arn, :definition, :revision_id, :description, :status, :created, :updated)
+INSERT INTO state_machines (arn, name, type, role_arn, definition, revision_id, description, status, created, updated,
+    config)
+VALUES (:arn, :name, :type, :role_arn, :definition, :revision_id, :description, :status, :created, :updated,
+    :config)
 ON CONFLICT (arn) DO NOTHING;
 
 -- name: insert_definition
@@ -17,7 +19,7 @@ SELECT * FROM state_machines ORDER BY created, arn;
 
 -- name: update_state_machine
 UPDATE state_machines SET role_arn = :role_arn, definition = :definition, revision_id = :revision_id,
-    description = :description, updated = :updated, status = :status
+    description = :description, updated = :updated, status = :status, config = :config
 WHERE arn = :arn;
 
 -- name: delete_state_machine
@@ -27,8 +29,10 @@ DELETE FROM state_machines WHERE arn = :arn;
 SELECT definition FROM state_machine_versions WHERE arn = :arn AND revision_id = :revision_id;
 
 -- name: insert_execution
-INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date)
-VALUES (:arn, :state_machine_arn, :name, :revision_id, :status, :input, :start_date)
+INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date, version_arn, alias_arn,
+    trace_header)
+VALUES (:arn, :state_machine_arn, :name, :revision_id, :status, :input, :start_date, :version_arn, :alias_arn,
+    :trace_header)
 ON CONFLICT (arn) DO NOTHING;
 
 -- name: get_execution
@@ -37,6 +41,7 @@ SELECT * FROM executions WHERE arn = :arn;
 -- name: list_executions
 SELECT * FROM executions
 WHERE state_machine_arn = :state_machine_arn AND (:status IS NULL OR status = :status)
+  AND (:qualifier IS NULL OR version_arn = :qualifier OR alias_arn = :qualifier)
   AND (:after_start IS NULL OR start_date < :after_start OR (start_date = :after_start AND arn < :after_arn))
 ORDER BY start_date DESC, arn DESC
 LIMIT :limit;
@@ -266,3 +271,53 @@ VALUES (:at, :principal, :address, :action, :outcome, :reason, :execution_arn, :
 SELECT * FROM audit_log
 WHERE id > :after AND (:execution_arn IS NULL OR execution_arn = :execution_arn)
 ORDER BY id LIMIT :limit;
+
+-- versions, aliases and dead letters (stepstone/store/deployments.py) ------------------------------
+
+-- name: bump_last_version
+UPDATE state_machines SET last_version = last_version + 1 WHERE arn = :arn RETURNING last_version;
+
+-- name: insert_version
+INSERT INTO machine_versions (arn, state_machine_arn, number, revision_id, description, role_arn, config, created)
+VALUES (:arn, :state_machine_arn, :number, :revision_id, :description, :role_arn, :config,
+    :created);
+
+-- name: get_version
+SELECT * FROM machine_versions WHERE arn = :arn;
+
+-- name: list_versions
+SELECT * FROM machine_versions WHERE state_machine_arn = :state_machine_arn ORDER BY number DESC;
+
+-- name: delete_version
+DELETE FROM machine_versions WHERE arn = :arn;
+
+-- name: delete_versions_of
+DELETE FROM machine_versions WHERE state_machine_arn = :arn;
+
+-- name: insert_alias
+INSERT INTO machine_aliases (arn, state_machine_arn, name, description, routing, created, updated)
+VALUES (:arn, :state_machine_arn, :name, :description, :routing, :created, :updated)
+ON CONFLICT (arn) DO NOTHING;
+
+-- name: update_alias
+UPDATE machine_aliases SET description = :description, routing = :routing, updated = :updated
+WHERE arn = :arn;
+
+-- name: get_alias
+SELECT * FROM machine_aliases WHERE arn = :arn;
+
+-- name: list_aliases
+SELECT * FROM machine_aliases WHERE state_machine_arn = :state_machine_arn ORDER BY created, name;
+
+-- name: delete_alias
+DELETE FROM machine_aliases WHERE arn = :arn;
+
+-- name: delete_aliases_of
+DELETE FROM machine_aliases WHERE state_machine_arn = :arn;
+
+-- name: insert_dead_letter
+INSERT INTO event_dead_letters (execution_arn, event, attempts, error, at)
+VALUES (:execution_arn, :event, :attempts, :error, :at);
+
+-- name: list_dead_letters
+SELECT * FROM event_dead_letters ORDER BY id DESC LIMIT :limit;

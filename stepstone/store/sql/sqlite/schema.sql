@@ -1,4 +1,5 @@
 -- The current schema, fresh. A test checks that the migrations, applied in order, give exactly this.
+-- Columns added by ALTER TABLE are written as SQLite records them (after the closing line break).
 CREATE TABLE state_machines (
     arn TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -10,7 +11,7 @@ CREATE TABLE state_machines (
     status TEXT NOT NULL DEFAULT 'ACTIVE',
     created TEXT NOT NULL,
     updated TEXT NOT NULL
-);
+, config TEXT NOT NULL DEFAULT '{}', last_version INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE state_machine_versions (
     arn TEXT NOT NULL,
@@ -36,7 +37,7 @@ CREATE TABLE executions (
     stop_date TEXT,
     redrive_count INTEGER NOT NULL DEFAULT 0,
     redrive_date TEXT
-);
+, version_arn TEXT, alias_arn TEXT, trace_header TEXT);
 
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date);
 
@@ -187,3 +188,36 @@ CREATE TABLE audit_log (
 );
 
 CREATE INDEX audit_log_by_execution ON audit_log (execution_arn, id);
+
+CREATE TABLE machine_versions (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    revision_id TEXT NOT NULL,
+    description TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    config TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (state_machine_arn, number)
+);
+
+CREATE TABLE machine_aliases (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    routing TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+
+CREATE INDEX machine_aliases_by_machine ON machine_aliases (state_machine_arn, name);
+
+CREATE TABLE event_dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_arn TEXT NOT NULL,
+    event TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    at TEXT NOT NULL
+);

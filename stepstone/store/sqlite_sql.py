@@ -1,7 +1,11 @@
-"""What the SQLite store's modules share: UTC times as fixed-width text, and the named queries."""
+"""The SQLite store's SQL: named queries, numbered migrations and the text form of times.
+
+Shared by `sqlite.py` and the modules mixed into its store, so neither imports the other.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -44,3 +48,25 @@ def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
         (int(f.name.split("_", 1)[0]), f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql")
     ]
     return sorted(found)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply the migrations this database has not seen yet, each in its own transaction."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+    applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    for version, sql in migrations():
+        if version in applied:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+Q = load_queries()
