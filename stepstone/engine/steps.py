@@ -175,13 +175,15 @@ def succeed_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     return False
 
 
-def _fail_field(run: Interpreter, frame: Frame, cs: CompiledState, path: Evaluable, name: str) -> str:
+def _fail_field(
+    run: Interpreter, frame: Frame, cs: CompiledState, path: Evaluable, name: str, written: str | None
+) -> str:
     try:
         value = path.evaluate(frame.input, run.env(frame, cs))
     except PathNotFound:
         raise AslFailure(
-            errors.RUNTIME,
-            f"The JSONPath '{path}' specified for the field '{name}' could not be found "
+            errors.RUNTIME,  # AWS quotes the field as written, not a normalised path
+            f"The JSONPath '{written}' specified for the field '{name}' could not be found "
             f"in the input '{compact_json(frame.input)}'",
         ) from None
     return value if isinstance(value, str) else compact_json(value)
@@ -206,9 +208,9 @@ def fail_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
         error = _jsonata_fail_field(run, frame, cs, "Error")
         cause = _jsonata_fail_field(run, frame, cs, "Cause")
     if cs.error_path is not None:
-        error = _fail_field(run, frame, cs, cs.error_path, "ErrorPath")
+        error = _fail_field(run, frame, cs, cs.error_path, "ErrorPath", spec.error_path)
     if cs.cause_path is not None:
-        cause = _fail_field(run, frame, cs, cs.cause_path, "CausePath")
+        cause = _fail_field(run, frame, cs, cs.cause_path, "CausePath", spec.cause_path)
     run.frame_failed(frame, error if error is not None else "", cause)
     return False
 
