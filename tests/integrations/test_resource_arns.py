@@ -130,3 +130,19 @@ def test_an_unrunnable_integration_is_retried_then_fails_the_execution() -> None
     assert (result.status, result.error) == ("FAILED", "States.TaskFailed")
     assert "mediaconvert:createJob" in (result.cause or "")
     assert [e["type"] for e in result.history].count("TaskFailed") == 3  # the try and two retries
+
+
+@pytest.mark.parametrize(
+    ("resource", "kind"),
+    [
+        ("arn:aws:states:::sqs:sendMessage.waitForTaskToken", "sqs.waitForTaskToken"),
+        ("arn:aws:states:us-east-1:123456789012:sqs:sendMessage.waitForTaskToken", "sqs.waitForTaskToken"),
+        ("arn:aws-cn:states:cn-north-1:123456789012:lambda:invoke", "lambda"),
+        ("arn:aws:states:us-east-1:123456789012:activity:work", "activity"),
+        ("arn:aws:states:us-east-1:123456789012:mediaconvert:createJob", "other"),
+    ],
+)
+def test_a_regional_integration_is_counted_under_its_service(resource: str, kind: str) -> None:
+    from stepstone.metrics.kinds import resource_kind
+
+    assert resource_kind(resource) == kind
