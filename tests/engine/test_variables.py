@@ -185,3 +185,15 @@ def test_unicode_variable_names_are_assigned_and_read_back() -> None:
     )
     assert run.state is not None and run.state.status == "SUCCEEDED"
     assert run.state.output == {"drink": "crème", "n": [1, 2], "s": "crème"}
+
+
+def test_unicode_variable_names_are_read_by_jsonata_too() -> None:
+    run = start(
+        chain(
+            ("A", {"Type": "Pass", "Assign": {"café": "crème"}}),
+            ("B", {"Type": "Pass", "Output": "{% $café & '!' %}"}),
+            language="JSONata",
+        ),
+        {},
+    )
+    assert run.state is not None and run.state.output == "crème!"
