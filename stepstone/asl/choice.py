@@ -10,16 +10,16 @@ except for `IsPresent`, which is exactly the test for that.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
 from stepstone.asl.env import Env
 from stepstone.asl.errors import RUNTIME, AslFailure
 from stepstone.asl.json import JSON, JSONObject
 from stepstone.asl.paths import Path, PathNotFound, PathSyntaxError, parse_path
+from stepstone.asl.timestamps import parse_timestamp
 
-__all__ = ["ChoiceRule", "ChoiceSyntaxError", "compile_rule", "parse_timestamp"]
+__all__ = ["ChoiceRule", "ChoiceSyntaxError", "compile_rule"]
 
 Test = Callable[[JSON, JSON], bool]
 _MISSING = object()
@@ -35,34 +35,6 @@ class ChoiceSyntaxError(ValueError):
 
     def __str__(self) -> str:
         return f"{self.pointer or '/'}: {self.reason}"
-
-
-# ---------------------------------------------------------------------------------------------------
-# Timestamps: RFC 3339 as AWS accepts it (uppercase T and Z, numeric offsets, any fraction digits).
-
-_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))\Z"
-)
-
-
-def parse_timestamp(value: JSON) -> tuple[datetime, int] | None:
-    """A comparable key (UTC datetime to the second, nanoseconds) or None if not a timestamp."""
-    if not isinstance(value, str):
-        return None
-    match = _TIMESTAMP.match(value)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
-    try:
-        tz = UTC
-        if not zulu:
-            offset = timedelta(hours=int(off_h), minutes=int(off_m))
-            tz = timezone(-offset if sign == "-" else offset)
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz)
-    except ValueError:
-        return None
-    nanos = int((fraction or "0")[:9].ljust(9, "0"))
-    return moment.astimezone(UTC), nanos
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from stepstone.asl.arns import canonical_resource
 from stepstone.asl.choice import ChoiceRule, compile_rule
 from stepstone.asl.env import Env
 from stepstone.asl.intrinsics import is_intrinsic, parse_intrinsic
@@ -80,12 +81,15 @@ def task_target(resource: str) -> TaskTarget:
             break
     parts = resource.split(":")
     region = parts[3] if len(parts) > 3 and parts[3] else "us-east-1"
-    if len(parts) >= 7 and parts[:3] == ["arn", "aws", "lambda"] and parts[5] == "function":
+    if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "lambda" and parts[5] == "function":
         return TaskTarget("lambda", base, pattern, "lambda", resource, region)
-    if len(parts) >= 7 and parts[:3] == ["arn", "aws", "states"] and parts[5] == "activity":
+    if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "states" and parts[5] == "activity":
         return TaskTarget("activity", base, pattern, "activity", resource, region)
-    if resource.startswith("arn:aws:states:::") and len(parts) >= 7:
-        return TaskTarget("service", base, pattern, parts[5], ":".join(parts[6:]), region)
+    canonical = canonical_resource(resource)
+    if canonical.startswith("arn:aws:states:::") and canonical.count(":") >= 6:
+        # a region or account written into an integration ARN changes nothing but the event's region
+        service = canonical.split(":", 7)
+        return TaskTarget("service", base, pattern, service[5], ":".join(service[6:]), region)
     kind, _, rest = resource.partition(":")
     return TaskTarget("service", base, pattern, kind, rest or resource, region)
 

@@ -7,7 +7,6 @@ waits (a task, a timer, its children) or has ended. Steps raise `AslFailure` wit
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from stepstone.asl import errors
@@ -16,6 +15,7 @@ from stepstone.asl.errors import AslFailure
 from stepstone.asl.json import JSON
 from stepstone.asl.model import FailState, WaitState
 from stepstone.asl.paths import PathNotFound, ReferencePath, compact_json
+from stepstone.asl.timestamps import parse_timestamp
 from stepstone.engine import fanout, tasks
 from stepstone.engine.interpreter import Interpreter, Step
 from stepstone.engine.jsonata_io import states_binding
@@ -26,9 +26,6 @@ from stepstone.engine.state import Frame
 #: The longest delay a Wait state may ask for: AWS keeps it in a signed 32-bit count of seconds
 #: (about 68 years) and fails a longer one with "Wait state delay is too long.".
 MAX_WAIT = timedelta(seconds=2**31 - 1)
-_ISO_OFFSET_DATE_TIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)"
-)
 
 
 def pass_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
@@ -59,16 +56,11 @@ def choice_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     return run.transition(frame, cs, output, target, assigned)
 
 
-def _timestamp(text: object, detail: str, error: str = errors.RUNTIME) -> datetime:
-    # Java's ISO_OFFSET_DATE_TIME, which AWS parses with: the extended form only (Python's
-    # fromisoformat would also take 20161205T212929Z and week dates), seconds and fraction optional.
-    if isinstance(text, str) and _ISO_OFFSET_DATE_TIME.fullmatch(text):
-        try:
-            # AWS "considers the time value up to seconds and truncates milliseconds".
-            return datetime.fromisoformat(text).replace(microsecond=0)
-        except ValueError:  # a field out of range: month 13, hour 25
-            pass
-    raise AslFailure(error, detail)
+def _timestamp(text: JSON, detail: str, error: str = errors.RUNTIME) -> datetime:
+    parsed = parse_timestamp(text)  # Java's ISO_OFFSET_DATE_TIME, as AWS parses it
+    if parsed is None:
+        raise AslFailure(error, detail)
+    return parsed[0]  # AWS "considers the time value up to seconds and truncates milliseconds"
 
 
 def _jsonata_wait_until(run: Interpreter, frame: Frame, cs: CompiledState) -> datetime | None:
@@ -175,13 +167,15 @@ def succeed_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     return False
 
 
-def _fail_field(run: Interpreter, frame: Frame, cs: CompiledState, path: Evaluable, name: str) -> str:
+def _fail_field(
+    run: Interpreter, frame: Frame, cs: CompiledState, path: Evaluable, name: str, written: str | None
+) -> str:
     try:
         value = path.evaluate(frame.input, run.env(frame, cs))
     except PathNotFound:
         raise AslFailure(
-            errors.RUNTIME,
-            f"The JSONPath '{path}' specified for the field '{name}' could not be found "
+            errors.RUNTIME,  # AWS quotes the field as written, not a normalised path
+            f"The JSONPath '{written}' specified for the field '{name}' could not be found "
             f"in the input '{compact_json(frame.input)}'",
         ) from None
     return value if isinstance(value, str) else compact_json(value)
@@ -206,9 +200,9 @@ def fail_step(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
         error = _jsonata_fail_field(run, frame, cs, "Error")
         cause = _jsonata_fail_field(run, frame, cs, "Cause")
     if cs.error_path is not None:
-        error = _fail_field(run, frame, cs, cs.error_path, "ErrorPath")
+        error = _fail_field(run, frame, cs, cs.error_path, "ErrorPath", spec.error_path)
     if cs.cause_path is not None:
-        cause = _fail_field(run, frame, cs, cs.cause_path, "CausePath")
+        cause = _fail_field(run, frame, cs, cs.cause_path, "CausePath", spec.cause_path)
     run.frame_failed(frame, error if error is not None else "", cause)
     return False
 

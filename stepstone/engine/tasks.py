@@ -24,6 +24,14 @@ TaskScheduled's (AWS's is a few milliseconds later). An activity is different: A
 a worker's GetActivityTask, which may come hours later, so it arrives as a `TaskStarted` event with
 the worker's name. The submission answer cannot be known at scheduling either, so TaskSubmitted
 arrives as an event too.
+
+When the clocks start: `TimeoutSeconds` bounds the whole task, so it runs from scheduling for every
+resource (an activity's time in the queue counts, as the TaskScheduled/ActivityScheduled event's
+`timeoutInSeconds` says). `HeartbeatSeconds` bounds the silence of whoever works on the task, and
+only a holder of the token can send a heartbeat: for an activity the token exists from the worker's
+GetActivityTask, so the heartbeat clock starts at ActivityStarted (a task that waits in the queue
+longer than HeartbeatSeconds does not time out before a worker sees it); for `.waitForTaskToken`
+the token goes out with the invocation, so it starts at scheduling; every heartbeat restarts it.
 """
 
 from __future__ import annotations
@@ -167,12 +175,18 @@ def schedule(run: Interpreter, frame: Frame, cs: CompiledState) -> bool:
     if timeout is not None:
         task.timeout_due = run.now + timedelta(seconds=timeout)
         run.arm(f"timeout:{task_id}", "task_timeout", task_id, task.timeout_due)
-    if heartbeat is not None:
-        task.heartbeat_due = run.now + timedelta(seconds=heartbeat)
-        run.arm(f"heartbeat:{task_id}", "heartbeat", task_id, task.heartbeat_due)
+    if heartbeat is not None and target.family != "activity":  # an activity's starts with the worker
+        _arm_heartbeat(run, task)
     state.open_tasks[task_id] = task
     frame.waiting = task_id
     return False
+
+
+def _arm_heartbeat(run: Interpreter, task: OpenTask) -> None:
+    """(Re)start the task's HeartbeatSeconds clock from now, if it has one."""
+    if task.heartbeat_seconds is not None:
+        task.heartbeat_due = run.now + timedelta(seconds=task.heartbeat_seconds)
+        run.arm(f"heartbeat:{task.task_id}", "heartbeat", task.task_id, task.heartbeat_due)
 
 
 def _close(run: Interpreter, task: OpenTask) -> tuple[Frame, CompiledState]:
@@ -191,9 +205,7 @@ def on_task_event(run: Interpreter, event: TaskEvent) -> str | None:
     state = run.state
     task = state.open_tasks[event.task_id]
     if isinstance(event, TaskHeartbeat):
-        if task.heartbeat_seconds is not None:
-            task.heartbeat_due = run.now + timedelta(seconds=task.heartbeat_seconds)
-            run.arm(f"heartbeat:{task.task_id}", "heartbeat", task.task_id, task.heartbeat_due)
+        _arm_heartbeat(run, task)
         return None
     frame = state.frames[task.frame]
     if isinstance(event, TaskStarted):
@@ -201,6 +213,7 @@ def on_task_event(run: Interpreter, event: TaskEvent) -> str | None:
             return "the task was started when it was scheduled"
         details = {"workerName": event.worker_name} if event.worker_name is not None else {}
         run.emit("ActivityStarted", details, frame)
+        _arm_heartbeat(run, task)
         return None
     if isinstance(event, TaskSubmitted):
         if task.family != "service" or task.submitted:

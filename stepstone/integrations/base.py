@@ -3,6 +3,10 @@
     IntegrationError         an integration could not be found or used; carries the ASL error
       └── UnknownResource    no registered integration handles the Resource ARN
 
+Integrations see a service integration's ARN in its canonical form (`arn:aws:states:::sqs:sendMessage`,
+whatever region, account or partition the definition wrote, see `asl.arns`): `request_from_command`
+and `Registry.resolve` both normalise it, so a matcher compares against that one string.
+
 Every runtime (the in-process runner, the durable server) goes through `dispatch`: it resolves the
 integration, invokes it, and turns anything that goes wrong into a task failure (a `TaskResult`), so a
 user's broken function or a missing integration fails the Task the AWS way instead of the runtime.
@@ -14,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from stepstone.asl.errors import RUNTIME, TASK_FAILED
+from stepstone.asl.arns import canonical_resource
+from stepstone.asl.errors import TASK_FAILED
 from stepstone.asl.json import JSON
 from stepstone.engine.commands import InvokeTask, Pattern
 from stepstone.engine.events import TaskFailed, TaskSubmitted, TaskSucceeded
@@ -111,9 +116,11 @@ class IntegrationError(Exception):
 
 
 class UnknownResource(IntegrationError):
-    """No integration handles this resource."""
+    """No integration handles this resource.
 
-    error = RUNTIME
+    A `States.TaskFailed`, which Retry and Catch handle, as on AWS for a service the execution
+    cannot call (an `AccessDeniedException` there), not the terminal `States.Runtime`.
+    """
 
     def __init__(self, resource: str) -> None:
         super().__init__(f"No integration is registered for the resource '{resource}'.")
@@ -135,7 +142,8 @@ class Registry:
             self._entries.append((matcher, integration))
 
     def resolve(self, resource: str) -> Integration:
-        """The integration for `resource`; raises UnknownResource when none handles it."""
+        """The integration for `resource`, however spelt; raises UnknownResource when none handles it."""
+        resource = canonical_resource(resource)
         for matches, integration in self._entries:
             if matches(resource):
                 return integration
@@ -143,8 +151,8 @@ class Registry:
 
 
 def request_from_command(command: InvokeTask, execution_arn: str) -> TaskRequest:
-    """The request for an InvokeTask command (the suffix is stripped here, whoever built the command)."""
-    resource = command.resource
+    """The request for an InvokeTask command: the resource in canonical form, without its suffix."""
+    resource = canonical_resource(command.resource)
     for suffix in _SUFFIXES:
         if resource.endswith(suffix):
             resource = resource.removesuffix(suffix)

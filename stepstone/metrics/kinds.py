@@ -21,7 +21,7 @@ def resource_kind(resource: str) -> str:
     if _FUNCTION.match(resource):
         return "lambda"
     parts = resource.split(":")
-    if len(parts) < 7 or parts[2] != "states" or parts[3] or parts[4]:
+    if len(parts) < 7 or parts[2] != "states":  # any region, account and partition
         return "other"
     service, action = parts[5], ":".join(parts[6:])
     if service not in KNOWN_SERVICES:

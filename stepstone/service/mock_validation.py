@@ -18,6 +18,7 @@ import functools
 from typing import Any
 
 from stepstone import errors as E
+from stepstone.asl.arns import canonical_resource
 
 __all__ = ["validate_mock_result"]
 
@@ -30,6 +31,7 @@ _PREFIX = "Mock result schema validation error: "
 
 def _operation(resource: str) -> tuple[str, str] | None:
     """(botocore service, operation) of a request-response service Task, else None."""
+    resource = canonical_resource(resource)
     if not resource.startswith("arn:aws:states:::") or resource.endswith((".sync", ".sync:2", "Token")):
         return None
     parts = resource.removeprefix("arn:aws:states:::").split(":")

@@ -28,6 +28,7 @@ import json
 from typing import Any
 
 from stepstone import errors as E
+from stepstone.asl.arns import canonical_resource
 from stepstone.asl.diagnostics import InvalidDefinitionError
 from stepstone.asl.env import Env
 from stepstone.asl.json import JSON
@@ -35,6 +36,7 @@ from stepstone.asl.load import load_definition
 from stepstone.asl.paths import parse_path, parse_reference_path
 from stepstone.asl.template import compile_template
 from stepstone.integrations.base import Registry, TaskRequest, TaskResult
+from stepstone.integrations.http import HTTP_INVOKE
 from stepstone.runtime.inprocess import InProcessRunner
 from stepstone.service.base import ServiceBase, _json_payload
 from stepstone.service.mock_validation import validate_mock_result
@@ -198,7 +200,7 @@ def _trace(state: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
     """The HTTP request and response of an http:invoke Task (TRACE)."""
     out: dict[str, Any] = {}
     scheduled = next((e for e in history if e["type"] == "TaskScheduled"), None)
-    if scheduled is None or not str(state.get("Resource", "")).startswith("arn:aws:states:::http:invoke"):
+    if scheduled is None or not canonical_resource(str(state.get("Resource", ""))).startswith(HTTP_INVOKE):
         return out
     params = _details(scheduled).get("parameters") or {}
     out["request"] = {

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stepstone.asl.choice import ChoiceSyntaxError, compile_rule, parse_timestamp
+from stepstone.asl.choice import ChoiceSyntaxError, compile_rule
 from stepstone.asl.env import Env
 from stepstone.asl.errors import RUNTIME, AslFailure
+from stepstone.asl.timestamps import parse_timestamp
 
 ENV = Env(variables={"guess": "a", "answer": "a", "n": {"x": 3}})
 
@@ -226,3 +227,63 @@ def test_timestamps_order_like_datetimes(a: object, b: object) -> None:
     expected = a.replace(microsecond=0) < b.replace(microsecond=0)
     assert matches({"TimestampLessThanPath": "$.o"}, text_a, text_b) is expected
     assert parse_timestamp(text_a) is not None
+
+
+#: (text, whether AWS's parser, Java's ISO_OFFSET_DATE_TIME, reads it as a timestamp)
+TIMESTAMP_FORMS = [
+    ("2016-03-14T01:59:00Z", True),
+    ("2016-03-14T01:59Z", True),  # seconds are optional
+    ("2016-03-14T01:59:00.123456789Z", True),  # up to nine fraction digits
+    ("2016-03-14T01:59:00.1234567891Z", False),
+    ("2016-03-14T01:59:00+05:30", True),
+    ("2016-03-14T01:59:00-05:30:15", True),  # an offset to the second
+    ("2016-03-14T01:59:00+05", True),  # Java reads the offset leniently: hours alone
+    ("2016-03-14T01:59:00+0530", False),  # but keeps the colon
+    ("2016-03-14T01:59:00+19:00", False),  # past Java's 18-hour range
+    ("2016-03-14t01:59:00z", True),  # Java reads T and Z case-insensitively
+    ("2016-03-14 01:59:00Z", False),
+    ("2016-03-14T01:59:00", False),  # no offset
+    ("20160314T015900Z", False),  # the basic form
+    ("2016-W11-1T01:59:00Z", False),  # a week date
+    ("2016-02-30T01:59:00Z", False),
+    ("2016-03-14T24:00:00Z", False),
+]
+
+
+@pytest.mark.parametrize(("text", "valid"), TIMESTAMP_FORMS)
+def test_is_timestamp_accepts_what_aws_parses(text: str, valid: bool) -> None:
+    assert matches({"IsTimestamp": True}, text) is valid
+    assert matches({"IsTimestamp": False}, text) is not valid
+
+
+@pytest.mark.parametrize(("text", "valid"), [(t, v) for t, v in TIMESTAMP_FORMS if v])
+def test_every_accepted_form_is_a_comparison_operand(text: str, valid: bool) -> None:
+    assert matches({"TimestampEquals": text}, text)
+    assert matches({"TimestampEqualsPath": "$.o"}, text, text)
+    assert matches({"TimestampLessThan": "2100-01-01T00:00Z"}, text)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("2016-03-14T01:59Z", "2016-03-14T01:59:00.000Z"),
+        ("2016-03-14T06:59:00+05", "2016-03-14t01:59:00z"),
+        ("2016-03-14T02:00:15+00:00:15", "2016-03-14T02:00:00Z"),
+    ],
+)
+def test_forms_of_one_instant_are_equal(a: str, b: str) -> None:
+    assert matches({"TimestampEquals": a}, b)
+    assert not matches({"TimestampLessThan": a}, b)
+
+
+def test_choice_and_wait_read_timestamps_alike() -> None:
+    from tests.engine.harness import start
+
+    for text, valid in TIMESTAMP_FORMS:
+        definition = {
+            "StartAt": "W",
+            "States": {"W": {"Type": "Wait", "TimestampPath": "$.at", "End": True}},
+        }
+        run = start(definition, {"at": text})
+        assert run.state is not None
+        assert (run.state.status != "FAILED") is valid, text

@@ -81,6 +81,9 @@ def test_index_into_string_is_not_found() -> None:
         ("$.a[?(@.b)]", False, "input", None),
         ("$$.Map.Item.Value", True, "context", None),
         ("$my_var.x", True, "variable", "my_var"),
+        ("$café.x", True, "variable", "café"),
+        ("$Ωmega_2[0]", True, "variable", "Ωmega_2"),
+        ("$名前", True, "variable", "名前"),
     ],
 )
 def test_shape(text: str, definite: bool, root: str, variable: str | None) -> None:
@@ -90,7 +93,7 @@ def test_shape(text: str, definite: bool, root: str, variable: str | None) -> No
 
 @pytest.mark.parametrize(
     ("text", "offset"),
-    [("a", 0), ("$.", 2), ("$[", 2), ("$.a b", 3), ("$['a'", 5), ("$[?(@.x >)]", 9), ("$1x", 1)],
+    [("a", 0), ("$.", 2), ("$[", 2), ("$.a b", 3), ("$['a'", 5), ("$[?(@.x >)]", 9), ("$1x", 1), ("$²x", 1)],
 )
 def test_syntax_error_points_at_offending_character(text: str, offset: int) -> None:
     with pytest.raises(PathSyntaxError) as info:

@@ -412,13 +412,15 @@ def test_a_payload_template_array_is_still_checked() -> None:
 def test_an_unrunnable_integration_is_valid_and_fails_clearly_when_it_runs(resource: str) -> None:
     import asyncio
 
+    from stepstone.asl.arns import canonical_resource
     from stepstone.testing import Registry, run_execution
 
     definition = single(task(Resource=resource))
     assert errors(definition) == []
     result = asyncio.run(run_execution(definition, {}, registry=Registry()))
-    assert (result.status, result.error) == ("FAILED", "States.Runtime")
-    base = resource.removesuffix(".sync")  # the cause names the resource without its pattern
+    assert (result.status, result.error) == ("FAILED", "States.TaskFailed")
+    # the cause names the resource in its canonical form, without its pattern
+    base = canonical_resource(resource).removesuffix(".sync")
     assert result.cause == f"No integration is registered for the resource '{base}'."
 
 

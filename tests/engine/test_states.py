@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from stepstone.engine.events import TaskSucceeded, TimerFired
 from tests.engine.harness import LAMBDA, start
 
@@ -155,3 +157,27 @@ def test_context_object_fields() -> None:
         "state": {"EnteredTime": "2024-01-01T00:00:00.000Z", "Name": "P"},
         "input": {"a": 1},
     }
+
+
+@pytest.mark.parametrize("field", ["ErrorPath", "CausePath"])
+@pytest.mark.parametrize("written", ["$.['missing']", '$["missing"]', "$.missing.[0]"])
+def test_a_fail_path_that_finds_nothing_is_quoted_as_written(field: str, written: str) -> None:
+    run = start(machine(F={"Type": "Fail", field: written}), {"e": "Oops"})
+    assert run.state is not None and run.state.error == "States.Runtime"
+    assert run.state.cause is not None
+    assert f"The JSONPath '{written}' specified for the field '{field}' could not be found" in run.state.cause
+
+
+@pytest.mark.parametrize(
+    ("state", "quoted"),
+    [
+        ({"Type": "Pass", "OutputPath": "$.['nope']", "End": True}, "Invalid path '$.['nope']' :"),
+        ({"Type": "Pass", "InputPath": '$["nope"]', "End": True}, "Invalid path '$[\"nope\"]' :"),
+        ({"Type": "Wait", "SecondsPath": "$.['s']", "End": True}, "$.['s']"),
+        ({"Type": "Pass", "Parameters": {"x.$": "$.['nope']"}, "End": True}, "The JSONPath '$.['nope']'"),
+    ],
+)
+def test_other_run_time_messages_quote_paths_as_written(state: dict[str, Any], quoted: str) -> None:
+    run = start(machine(S=state), {"s": "soon"})
+    assert run.state is not None and run.state.error == "States.Runtime"
+    assert quoted in (run.state.cause or "")

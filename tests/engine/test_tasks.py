@@ -98,11 +98,9 @@ def test_task_failed_does_not_match_timeouts() -> None:
 def test_timeout_cancels_the_task_and_records_timed_out() -> None:
     run = start(task(Resource=ACTIVITY, TimeoutSeconds=60, HeartbeatSeconds=10), {})
     invoke = run.invocations()[0]
-    assert run.timers() == {
-        f"timeout:{invoke.task_id}": run.after(60),
-        f"heartbeat:{invoke.task_id}": run.after(10),
-    }
+    assert run.timers() == {f"timeout:{invoke.task_id}": run.after(60)}  # heartbeats start with a worker
     run.send(TaskStarted(invoke.task_id, worker_name="w1"))
+    assert run.timers()[f"heartbeat:{invoke.task_id}"] == run.after(10)
     assert run.history[-1]["type"] == "ActivityStarted"
     assert run.history[-1]["activityStartedEventDetails"] == {"workerName": "w1"}
     decision = run.send(TaskHeartbeat(invoke.task_id), at=run.after(8))
@@ -140,3 +138,38 @@ def test_execution_timeout() -> None:
     run.send(TimerFired("execution-timeout"), at=run.after(100))
     assert run.state is not None and (run.state.status, run.state.error) == ("TIMED_OUT", "States.Timeout")
     assert run.types[-1] == "ExecutionTimedOut"
+
+
+def test_an_activity_waiting_in_the_queue_outlives_its_heartbeat_but_not_its_timeout() -> None:
+    run = start(task(Resource=ACTIVITY, TimeoutSeconds=3600, HeartbeatSeconds=10), {})
+    task_id = run.invocations()[0].task_id
+    scheduled = run.history[-1]
+    assert scheduled["type"] == "ActivityScheduled"
+    assert scheduled["activityScheduledEventDetails"]["heartbeatInSeconds"] == 10
+    # a worker polls 25 minutes later: the task is still open, and the heartbeat clock starts then
+    picked_up = T0 + timedelta(seconds=1500)
+    run.send(TaskStarted(task_id, worker_name="late"), at=picked_up)
+    assert run.state is not None and run.state.status == "RUNNING"
+    assert run.timers() == {
+        f"timeout:{task_id}": T0 + timedelta(seconds=3600),  # TimeoutSeconds counts from scheduling
+        f"heartbeat:{task_id}": picked_up + timedelta(seconds=10),
+    }
+    run.send(TaskSucceeded(task_id, {"done": True}), at=picked_up + timedelta(seconds=9))
+    assert run.state is not None and run.state.status == "SUCCEEDED"
+
+
+def test_an_activity_nobody_picks_up_times_out_from_scheduling() -> None:
+    run = start(task(Resource=ACTIVITY, TimeoutSeconds=60, HeartbeatSeconds=10), {})
+    task_id = run.invocations()[0].task_id
+    run.send(TimerFired(f"timeout:{task_id}"), at=T0 + timedelta(seconds=60))
+    assert run.state is not None and run.state.error == "States.Timeout"
+    assert "ActivityTimedOut" in run.types
+
+
+def test_a_callback_task_heartbeat_clock_starts_at_scheduling() -> None:
+    run = start(task(Resource=CALLBACK, Parameters={"t.$": "$$.Task.Token"}, HeartbeatSeconds=10), {})
+    task_id = run.invocations()[0].task_id
+    assert run.timers() == {f"heartbeat:{task_id}": T0 + timedelta(seconds=10)}
+    assert run.send(TaskStarted(task_id)).ignored  # it was started when it was scheduled
+    run.send(TimerFired(f"heartbeat:{task_id}"), at=T0 + timedelta(seconds=10))
+    assert run.state is not None and run.state.error == "States.HeartbeatTimeout"

@@ -163,3 +163,37 @@ def test_variables_survive_the_json_round_trip_of_the_state() -> None:
     (invoke,) = run.invocations()
     assert invoke.payload == {"x": {"deep": [1, 2]}}
     assert run.state.frames["root"].variables == {"x": {"deep": [1, 2]}}
+
+
+def test_unicode_variable_names_are_assigned_and_read_back() -> None:
+    run = start(
+        chain(
+            ("A", {"Type": "Pass", "Assign": {"café": "crème", "Ωmega_2.$": "$.n"}}),
+            (
+                "B",
+                {
+                    "Type": "Pass",
+                    "Parameters": {
+                        "drink.$": "$café",
+                        "n.$": "$Ωmega_2",
+                        "s.$": "States.Format('{}', $café)",
+                    },
+                },
+            ),
+        ),
+        {"n": [1, 2]},
+    )
+    assert run.state is not None and run.state.status == "SUCCEEDED"
+    assert run.state.output == {"drink": "crème", "n": [1, 2], "s": "crème"}
+
+
+def test_unicode_variable_names_are_read_by_jsonata_too() -> None:
+    run = start(
+        chain(
+            ("A", {"Type": "Pass", "Assign": {"café": "crème"}}),
+            ("B", {"Type": "Pass", "Output": "{% $café & '!' %}"}),
+            language="JSONata",
+        ),
+        {},
+    )
+    assert run.state is not None and run.state.output == "crème!"

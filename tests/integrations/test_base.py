@@ -54,7 +54,7 @@ def test_unknown_resource_is_a_clear_error() -> None:
 def test_dispatch_turns_an_unknown_resource_into_a_task_failure() -> None:
     result = asyncio.run(dispatch(Registry(), request("arn:nothing")))
     assert result == TaskResult.fail(
-        "States.Runtime", "No integration is registered for the resource 'arn:nothing'."
+        "States.TaskFailed", "No integration is registered for the resource 'arn:nothing'."
     )
 
 

@@ -37,4 +37,4 @@ def test_unscripted_resources_are_not_claimed() -> None:
     registry = Registry()
     mock.register_into(registry)
     result = asyncio.run(dispatch(registry, req("arn:b")))
-    assert result is not None and result.error == "States.Runtime"
+    assert result is not None and result.error == "States.TaskFailed"

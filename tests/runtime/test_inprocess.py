@@ -77,7 +77,7 @@ def test_a_task_failure_fails_the_execution_with_its_error() -> None:
 def test_an_unknown_resource_fails_the_task_not_the_runner() -> None:
     definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN + "nobody", "End": True}}}
     result = asyncio.run(run_execution(definition, {}, registry=Registry()))
-    assert result.status == "FAILED" and result.error == "States.Runtime"
+    assert result.status == "FAILED" and result.error == "States.TaskFailed"
     assert "No integration" in (result.cause or "")
 
 

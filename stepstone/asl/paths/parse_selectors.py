@@ -22,7 +22,12 @@ from stepstone.asl.paths.selectors import Child, Descendant, Filter, FromEnd, In
 Mode: TypeAlias = Literal["path", "embedded", "filter"]
 Root: TypeAlias = Literal["input", "context", "variable"]
 
-_VAR_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+def _in_variable_name(ch: str) -> bool:
+    """A character a variable name may hold: Unicode identifier characters, as Assign accepts."""
+    return ("_" + ch).isidentifier()
+
+
 #: Where a dotted name ends, per mode (a `(` opens a function call in path and filter mode).
 _NAME_END: dict[Mode, frozenset[str]] = {
     "path": frozenset(".[("),
@@ -52,13 +57,13 @@ class SelectorParser(Scanner):
             self.pos += 1
             return "context", None
         start = self.pos
-        while self.pos < self.end and self.text[self.pos] in _VAR_CHARS:
+        while self.pos < self.end and _in_variable_name(self.text[self.pos]):
             self.pos += 1
         if self.pos == start:
             return "input", None
         name = self.text[start : self.pos]
-        if name[0].isdigit():
-            raise self.error("a variable name cannot start with a digit", start)
+        if not name.isidentifier() and name[0] != "_":  # '_' AWS takes with a warning at Assign
+            raise self.error("a variable name must start with a letter", start)
         return "variable", name
 
     def selectors(self) -> tuple[Selector, ...]:

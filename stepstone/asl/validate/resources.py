@@ -2,18 +2,17 @@
 
 A resource stepstone cannot run yet (most optimised integrations, `aws-sdk:*`) is still a valid
 definition, as on AWS for a service the caller has no access to: the Task fails when it runs, with
-a `States.Runtime` error that names the resource. Only what AWS itself refuses is an error here.
+a catchable `States.TaskFailed` error that names the resource. Only what AWS itself refuses is an error here.
 """
 
 from __future__ import annotations
 
 import re
 
+from stepstone.asl.arns import PARTITION as _PARTITION
 from stepstone.asl.diagnostics import INVALID_RESOURCE, SCHEMA_VALIDATION_FAILED
 from stepstone.asl.validate.report import Report
 
-#: Every AWS partition: commercial, China, GovCloud and the isolated ones.
-_PARTITION = r"arn:aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?"
 _REGION = r"[a-z0-9-]+"
 _ACCOUNT = r"\d{12}"
 #: Optimised integrations (`arn:aws:states:::<service>:<action>`) as AWS's list names them, plus the

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from stepstone.asl.timestamps import ISO_OFFSET_DATE_TIME
 from stepstone.asl.validate import expressions
 from stepstone.asl.validate.choice import check_choices
 from stepstone.asl.validate.fields import check_fields
@@ -18,10 +19,6 @@ from stepstone.asl.validate.retry_catch import check_catch, check_retry
 
 # RFC 3339, the form AWS documents for Wait `Timestamp` (and that `TimestampEquals` compares).
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$")
-# Java's ISO_OFFSET_DATE_TIME, which AWS parses timestamps with: seconds optional, offsets to the second.
-_JAVA_TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)$"
-)
 _WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
 _PATH_FIELDS = ("InputPath", "OutputPath")
 _REFERENCE_FIELDS = (
@@ -82,7 +79,7 @@ def _check_wait(state: dict[str, Any], language: str, where: str, report: Report
         )
     timestamp = state.get("Timestamp")
     if isinstance(timestamp, str) and language == JSONPATH and not TIMESTAMP.match(timestamp):
-        if _JAVA_TIMESTAMP.match(timestamp):  # AWS runs it; whether it deploys it, its docs do not say
+        if ISO_OFFSET_DATE_TIME.match(timestamp):  # AWS runs it; whether it deploys it, its docs do not say
             report.warn(MAY_BE_REFUSED, "AWS documents 'Timestamp' as RFC 3339", at(where, "Timestamp"))
         else:
             report.schema("The field 'Timestamp' must be an RFC 3339 timestamp", at(where, "Timestamp"))
