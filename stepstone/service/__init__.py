@@ -12,6 +12,7 @@ result for a closed task is TaskTimedOut, saying it was already completed.
 from __future__ import annotations
 
 from stepstone.service.activities import ActivityOperations
+from stepstone.service.address import AddressOperations
 from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
 from stepstone.service.executions import ExecutionOperations
@@ -33,6 +34,7 @@ class Service(
     ExecutionOperations,
     ActivityOperations,
     GuardedCallbacks,
+    AddressOperations,
     TagOperations,
     TaskViews,
     KeyOperations,
