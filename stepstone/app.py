@@ -24,11 +24,13 @@ from stepstone.integrations.base import Registry
 from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.http import HttpIntegration
+from stepstone.integrations.messages import MessageWaitIntegration
 from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import SystemClock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
 from stepstone.service.keys import MASTER_ENV, load_access_master
+from stepstone.service.messages import message_delivery
 from stepstone.service.throttle import TokenThrottle
 from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
@@ -99,6 +101,7 @@ def build(config: Config) -> Server:
     HttpIntegration().register_into(registry)
     approvals = approval_settings(config)
     approval_integration(config, approvals, store).register_into(registry)
+    MessageWaitIntegration(store, message_delivery, clock.now).register_into(registry)
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
     # Off loopback without --insecure-no-auth, signatures are required even if every key is revoked.

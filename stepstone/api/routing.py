@@ -19,7 +19,7 @@ _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 EXTENSION_PREFIX = "Stepstone"
 EXTENSIONS = (
     "ListOpenTasks", "DescribeRuntime",
-    "SucceedTaskByAddress", "FailTaskByAddress", "HeartbeatTaskByAddress",
+    "SucceedTaskByAddress", "FailTaskByAddress", "HeartbeatTaskByAddress", "PublishMessage",
 )  # fmt: skip
 
 

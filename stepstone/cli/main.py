@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "db": "Apply the database's schema migrations (SQLite or PostgreSQL).",
     "keys": "Create, list and revoke the access keys that sign API requests.",
     "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
+    "messages": "Publish a message to the tasks waiting for it by name and correlation key.",
     "users": "Add, list and remove the local users who sign in to the approval pages.",
 }
 

@@ -19,6 +19,7 @@ from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
 from stepstone.service.keys import KeyOperations
 from stepstone.service.machines import MachineOperations
+from stepstone.service.messages import MessageOperations
 from stepstone.service.tags import TagOperations
 from stepstone.service.tasks import TaskViews
 from stepstone.service.testing import StateTestOperations
@@ -35,6 +36,7 @@ class Service(
     ActivityOperations,
     GuardedCallbacks,
     AddressOperations,
+    MessageOperations,
     TagOperations,
     TaskViews,
     KeyOperations,

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from stepstone.store.approvals import ApprovalStore
+from stepstone.store.messages import MessageStore
 from stepstone.store.security import SecurityStore
 
 TaskStatus = Literal["open", "closed"]
@@ -164,7 +165,7 @@ class ExecutionPage:
     next_after: str | None = None
 
 
-class Store(ApprovalStore, SecurityStore, Protocol):
+class Store(ApprovalStore, SecurityStore, MessageStore, Protocol):
     """The durable state of stepstone. Every method is one transaction."""
 
     async def open(self) -> None: ...

@@ -29,6 +29,7 @@ from stepstone.store.base import (
     Transition,
     WorkItem,
 )
+from stepstone.store.messages import Delivery, MessageRow, MessageWaitRow, PublishOutcome, chosen
 from stepstone.store.security import AccessKeyRow, AuditRow
 
 
@@ -53,6 +54,8 @@ class MemoryStore:
         self.approvals: dict[str, ApprovalRow] = {}
         self.access_keys: dict[str, AccessKeyRow] = {}
         self.audit: list[AuditRow] = []
+        self.message_waits: dict[tuple[str, str], MessageWaitRow] = {}
+        self.messages: dict[tuple[str, str], tuple[MessageRow, bool]] = {}  # (row, consumed)
         self._seq = 0
 
     def _next(self) -> int:
@@ -269,6 +272,49 @@ class MemoryStore:
             self.tasks[(task.execution_arn, task.task_id)] = task
         await self.enqueue(task.execution_arn, event)
         return CallbackOutcome("accepted", task)
+
+    # messages ---------------------------------------------------------------------------------------
+
+    async def _deliver(self, wait: MessageWaitRow, payload: str, deliver: Delivery, now: datetime) -> bool:
+        key = (wait.execution_arn, wait.task_id)
+        self.message_waits.pop(key, None)
+        task = self.tasks.get(key)
+        if task is None or task.status != "open":
+            return False
+        result, event = deliver(wait.task_id, payload)
+        self.tasks[key] = dataclasses.replace(task, status="closed", result=result, closed=now)
+        await self.enqueue(wait.execution_arn, event)
+        return True
+
+    async def wait_for_message(self, wait: MessageWaitRow, deliver: Delivery, now: datetime) -> bool:
+        self.message_waits.setdefault((wait.execution_arn, wait.task_id), wait)
+        buffered = sorted(
+            (m for m, consumed in self.messages.values() if not consumed and m.expires > now
+             and (m.message_name, m.correlation_key) == (wait.message_name, wait.correlation_key)),
+            key=lambda m: (m.published, m.message_id),
+        )  # fmt: skip
+        if not buffered:
+            return False
+        self.messages[buffered[0].message_name, buffered[0].message_id] = (buffered[0], True)
+        return await self._deliver(wait, buffered[0].payload, deliver, now)
+
+    async def publish_message(self, message: MessageRow, deliver: Delivery) -> PublishOutcome:
+        ids = (message.message_name, message.message_id)
+        if ids in self.messages:
+            return PublishOutcome(duplicate=True)
+        waits = sorted(
+            (w for w in self.message_waits.values()
+             if (w.message_name, w.correlation_key) == (message.message_name, message.correlation_key)
+             and (t := self.tasks.get((w.execution_arn, w.task_id))) is not None and t.status == "open"),
+            key=lambda w: (w.created, w.execution_arn, w.task_id),
+        )  # fmt: skip
+        delivered = tuple(
+            [(w.execution_arn, w.task_id) for w in chosen(waits)
+             if await self._deliver(w, message.payload, deliver, message.published)]
+        )  # fmt: skip
+        buffered = not delivered and message.expires > message.published
+        self.messages[ids] = (message, not buffered)
+        return PublishOutcome(False, delivered, buffered)
 
     async def create_activity(self, row: ActivityRow) -> ActivityRow:
         return self.activities.setdefault(row.arn, row)

@@ -39,7 +39,9 @@ from stepstone.store.base import (
     Transition,
     WorkItem,
 )
+from stepstone.store.messages import Delivery, MessageRow, MessageWaitRow, PublishOutcome
 from stepstone.store.security import AccessKeyRow, AuditRow
+from stepstone.store.sqlite_messages import publish_tx, wait_tx
 from stepstone.store.sqlite_writer import Writer
 
 T = TypeVar("T")
@@ -472,6 +474,14 @@ class SqliteStore:
             return CallbackOutcome("accepted", task)
 
         return await self._write(tx)
+
+    # messages (stepstone.store.messages) ------------------------------------------------------------
+
+    async def wait_for_message(self, wait: MessageWaitRow, deliver: Delivery, now: datetime) -> bool:
+        return await self._write(lambda c: wait_tx(c, Q, ts, wait, deliver, now))
+
+    async def publish_message(self, message: MessageRow, deliver: Delivery) -> PublishOutcome:
+        return await self._write(lambda c: publish_tx(c, Q, ts, message, deliver))
 
     # activities -------------------------------------------------------------------------------------
 

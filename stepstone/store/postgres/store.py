@@ -43,6 +43,7 @@ from stepstone.store.base import (
 )
 from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
+from stepstone.store.postgres.messages import MessagesMixin
 from stepstone.store.postgres.schema import migrate
 
 #: Wake-up keys: "work" wakes every worker; other keys name a `Signals` key (an activity ARN, ...).
@@ -86,7 +87,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class PostgresStore(AccountsMixin):
+class PostgresStore(MessagesMixin, AccountsMixin):
     """A `Store` in one PostgreSQL database, shared by any number of nodes."""
 
     def __init__(

@@ -430,3 +430,39 @@ RETURNING id;
 SELECT * FROM audit_log
 WHERE id > %(after)s AND (%(execution_arn)s::text IS NULL OR execution_arn = %(execution_arn)s::text)
 ORDER BY id LIMIT %(limit)s;
+
+-- messages by correlation key (0015) ------------------------------------------------------------
+
+-- name: insert_message_wait
+INSERT INTO message_waits (execution_arn, task_id, message_name, correlation_key, resume_all, created)
+VALUES (%(execution_arn)s, %(task_id)s, %(message_name)s, %(correlation_key)s, %(resume_all)s, %(created)s)
+ON CONFLICT DO NOTHING;
+
+-- name: delete_message_wait
+DELETE FROM message_waits WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s;
+
+-- name: matching_waits
+SELECT w.* FROM message_waits w
+JOIN tasks t ON t.execution_arn = w.execution_arn AND t.task_id = w.task_id AND t.status = 'open'
+WHERE w.message_name = %(message_name)s AND w.correlation_key = %(correlation_key)s
+ORDER BY w.created, w.execution_arn, w.task_id
+FOR UPDATE OF w;
+
+-- name: close_task_by_id
+UPDATE tasks SET status = 'closed', result = %(result)s, closed = %(closed)s
+WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s AND status = 'open';
+
+-- name: insert_message
+INSERT INTO messages (message_name, message_id, correlation_key, payload, published, expires)
+VALUES (%(message_name)s, %(message_id)s, %(correlation_key)s, %(payload)s, %(published)s, %(expires)s)
+ON CONFLICT DO NOTHING;
+
+-- name: buffered_message
+SELECT * FROM messages
+WHERE message_name = %(message_name)s AND correlation_key = %(correlation_key)s AND consumed = 0
+  AND expires > %(now)s
+ORDER BY published, message_id LIMIT 1
+FOR UPDATE SKIP LOCKED;
+
+-- name: consume_message
+UPDATE messages SET consumed = 1 WHERE message_name = %(message_name)s AND message_id = %(message_id)s;

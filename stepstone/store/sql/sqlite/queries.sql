@@ -258,3 +258,36 @@ VALUES (:at, :principal, :address, :action, :outcome, :reason, :execution_arn, :
 SELECT * FROM audit_log
 WHERE id > :after AND (:execution_arn IS NULL OR execution_arn = :execution_arn)
 ORDER BY id LIMIT :limit;
+
+-- messages by correlation key (0015) ------------------------------------------------------------
+
+-- name: insert_message_wait
+INSERT INTO message_waits (execution_arn, task_id, message_name, correlation_key, resume_all, created)
+VALUES (:execution_arn, :task_id, :message_name, :correlation_key, :resume_all, :created)
+ON CONFLICT DO NOTHING;
+
+-- name: delete_message_wait
+DELETE FROM message_waits WHERE execution_arn = :execution_arn AND task_id = :task_id;
+
+-- name: matching_waits
+SELECT w.* FROM message_waits w
+JOIN tasks t ON t.execution_arn = w.execution_arn AND t.task_id = w.task_id AND t.status = 'open'
+WHERE w.message_name = :message_name AND w.correlation_key = :correlation_key
+ORDER BY w.created, w.execution_arn, w.task_id;
+
+-- name: close_task_by_id
+UPDATE tasks SET status = 'closed', result = :result, closed = :closed
+WHERE execution_arn = :execution_arn AND task_id = :task_id AND status = 'open';
+
+-- name: insert_message
+INSERT INTO messages (message_name, message_id, correlation_key, payload, published, expires)
+VALUES (:message_name, :message_id, :correlation_key, :payload, :published, :expires)
+ON CONFLICT DO NOTHING;
+
+-- name: buffered_message
+SELECT * FROM messages
+WHERE message_name = :message_name AND correlation_key = :correlation_key AND consumed = 0 AND expires > :now
+ORDER BY published, message_id LIMIT 1;
+
+-- name: consume_message
+UPDATE messages SET consumed = 1 WHERE message_name = :message_name AND message_id = :message_id;
