@@ -29,6 +29,7 @@ from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import SystemClock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
+from stepstone.service.hooks import load_hooks
 from stepstone.service.keys import MASTER_ENV, load_access_master
 from stepstone.service.messages import message_delivery
 from stepstone.service.throttle import TokenThrottle
@@ -38,6 +39,7 @@ from stepstone.store.sqlite import SqliteStore
 from stepstone.web.approve import ApprovalApp
 from stepstone.web.auth import WebAuth, WebAuthSettings
 from stepstone.web.console import ConsoleApp, ConsoleSettings
+from stepstone.web.hooks import HooksApp
 
 log = logging.getLogger("stepstone.app")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -112,6 +114,9 @@ def build(config: Config) -> Server:
     web_auth = WebAuth(service, web_auth_settings(approvals))
     api.mount("/console", ConsoleApp(service, settings=console_settings(authenticator, web_auth)))
     api.mount("/approve", ApprovalApp(service, web_auth_settings(approvals)))
+    if config.hooks is not None:
+        service.use_hooks(load_hooks(config.hooks))
+    api.mount("/hooks", HooksApp(service))
     return Server(config, store, worker, service, api)
 
 

@@ -93,6 +93,7 @@ class Config:
     insecure_no_auth: bool = False  # serve a non-loopback address without access keys (loudly)
     invalid_token_limit: int = 10  # invalid task tokens per caller per 5 minutes before throttling
     approvals: ApprovalSettings | None = None  # None: from STEPSTONE_SMTP_* and friends (`approval_settings`)
+    hooks: Path | None = None  # the webhook sources file (`serve --hooks`); None: no source
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

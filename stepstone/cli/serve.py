@@ -40,6 +40,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--invalid-token-limit", type=int, default=10, metavar="N",
         help="invalid task tokens one key or address may send in 5 minutes before it is throttled",
     )  # fmt: skip
+    parser.add_argument(
+        "--hooks", type=Path, default=None, metavar="FILE",
+        help="a TOML file of webhook sources served at POST /hooks/<source> (see docs/callbacks.md)",
+    )  # fmt: skip
     mail = parser.add_argument_group(
         "approval e-mail", "the SMTP server for approval requests (default: $STEPSTONE_SMTP_* and friends);"
         " the SMTP user name and password stay in $STEPSTONE_SMTP_USERNAME and $STEPSTONE_SMTP_PASSWORD",
@@ -79,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         insecure_no_auth=args.insecure_no_auth, invalid_token_limit=args.invalid_token_limit,
     )  # fmt: skip
     config = dataclasses.replace(
-        config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args)
+        config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args), hooks=args.hooks
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))

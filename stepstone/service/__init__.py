@@ -17,9 +17,9 @@ from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
 from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
+from stepstone.service.hooks import HookOperations
 from stepstone.service.keys import KeyOperations
 from stepstone.service.machines import MachineOperations
-from stepstone.service.messages import MessageOperations
 from stepstone.service.tags import TagOperations
 from stepstone.service.tasks import TaskViews
 from stepstone.service.testing import StateTestOperations
@@ -36,7 +36,7 @@ class Service(
     ActivityOperations,
     GuardedCallbacks,
     AddressOperations,
-    MessageOperations,
+    HookOperations,
     TagOperations,
     TaskViews,
     KeyOperations,

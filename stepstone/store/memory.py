@@ -56,6 +56,7 @@ class MemoryStore:
         self.audit: list[AuditRow] = []
         self.message_waits: dict[tuple[str, str], MessageWaitRow] = {}
         self.messages: dict[tuple[str, str], tuple[MessageRow, bool]] = {}  # (row, consumed)
+        self.hook_deliveries: dict[tuple[str, str], datetime] = {}
         self._seq = 0
 
     def _next(self) -> int:
@@ -315,6 +316,17 @@ class MemoryStore:
         buffered = not delivered and message.expires > message.published
         self.messages[ids] = (message, not buffered)
         return PublishOutcome(False, delivered, buffered)
+
+    async def record_hook_delivery(
+        self, source: str, signature: str, received: datetime, forget_before: datetime
+    ) -> bool:
+        for key, at in list(self.hook_deliveries.items()):
+            if key[0] == source and at < forget_before:
+                del self.hook_deliveries[key]
+        if (source, signature) in self.hook_deliveries:
+            return False
+        self.hook_deliveries[source, signature] = received
+        return True
 
     async def create_activity(self, row: ActivityRow) -> ActivityRow:
         return self.activities.setdefault(row.arn, row)

@@ -68,6 +68,13 @@ class MessageStore(Protocol):
         or buffer the message while its TTL lasts; nothing at all for a repeated message id."""
         ...
 
+    async def record_hook_delivery(
+        self, source: str, signature: str, received: datetime, forget_before: datetime
+    ) -> bool:
+        """Remember a webhook delivery's signature (forgetting those received before `forget_before`);
+        False when it was seen already: a replay."""
+        ...
+
 
 def chosen(waits: list[MessageWaitRow]) -> list[MessageWaitRow]:
     """The waits one message resumes: the oldest, and with it every other that resumes all."""

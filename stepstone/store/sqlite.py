@@ -483,6 +483,16 @@ class SqliteStore:
     async def publish_message(self, message: MessageRow, deliver: Delivery) -> PublishOutcome:
         return await self._write(lambda c: publish_tx(c, Q, ts, message, deliver))
 
+    async def record_hook_delivery(
+        self, source: str, signature: str, received: datetime, forget_before: datetime
+    ) -> bool:
+        def tx(c: sqlite3.Connection) -> bool:
+            c.execute(Q["forget_hook_deliveries"], {"source": source, "before": ts(forget_before)})
+            params = {"source": source, "signature": signature, "received": ts(received)}
+            return bool(c.execute(Q["insert_hook_delivery"], params).rowcount)
+
+        return await self._write(tx)
+
     # activities -------------------------------------------------------------------------------------
 
     async def create_activity(self, row: ActivityRow) -> ActivityRow:

@@ -75,3 +75,11 @@ class MessagesMixin:
             if not buffered:
                 await c.execute(Q["consume_message"], ids)
             return PublishOutcome(False, tuple(delivered), buffered)
+
+    async def record_hook_delivery(
+        self, source: str, signature: str, received: datetime, forget_before: datetime
+    ) -> bool:
+        async with self.db.transaction() as c:
+            await c.execute(Q["forget_hook_deliveries"], {"source": source, "before": forget_before})
+            params = {"source": source, "signature": signature, "received": received}
+            return bool((await c.execute(Q["insert_hook_delivery"], params)).rowcount)

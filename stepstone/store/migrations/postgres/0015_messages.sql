@@ -24,3 +24,11 @@ CREATE TABLE messages (
 );
 
 CREATE INDEX messages_buffered ON messages (message_name, correlation_key, consumed, published);
+
+-- Signed webhook deliveries seen within the replay window: the same signature again is a replay.
+CREATE TABLE hook_deliveries (
+    source TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    received TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, signature)
+);

@@ -466,3 +466,10 @@ FOR UPDATE SKIP LOCKED;
 
 -- name: consume_message
 UPDATE messages SET consumed = 1 WHERE message_name = %(message_name)s AND message_id = %(message_id)s;
+
+-- name: forget_hook_deliveries
+DELETE FROM hook_deliveries WHERE source = %(source)s AND received < %(before)s;
+
+-- name: insert_hook_delivery
+INSERT INTO hook_deliveries (source, signature, received) VALUES (%(source)s, %(signature)s, %(received)s)
+ON CONFLICT DO NOTHING;

@@ -291,3 +291,10 @@ ORDER BY published, message_id LIMIT 1;
 
 -- name: consume_message
 UPDATE messages SET consumed = 1 WHERE message_name = :message_name AND message_id = :message_id;
+
+-- name: forget_hook_deliveries
+DELETE FROM hook_deliveries WHERE source = :source AND received < :before;
+
+-- name: insert_hook_delivery
+INSERT INTO hook_deliveries (source, signature, received) VALUES (:source, :signature, :received)
+ON CONFLICT DO NOTHING;

@@ -208,3 +208,10 @@ CREATE TABLE messages (
 );
 
 CREATE INDEX messages_buffered ON messages (message_name, correlation_key, consumed, published);
+
+CREATE TABLE hook_deliveries (
+    source TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    received TEXT NOT NULL,
+    PRIMARY KEY (source, signature)
+);
