@@ -25,8 +25,10 @@ from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.http import HttpIntegration
 from stepstone.integrations.messages import MessageWaitIntegration
+from stepstone.integrations.mock_config import MockConfig
+from stepstone.integrations.mock_services import MockedServices
 from stepstone.integrations.states import NestedExecutions
-from stepstone.runtime.clock import SystemClock
+from stepstone.runtime.clock import Clock, SystemClock, virtual_clock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
 from stepstone.service.hooks import load_hooks
@@ -94,8 +96,10 @@ def build(config: Config) -> Server:
         FunctionIntegration.from_files(functions, region=config.region, account=config.account).register_into(
             registry
         )
-    clock = SystemClock()
+    clock: Clock = virtual_clock() if config.clock == "virtual" else SystemClock()
     worker = Worker(store, registry, keys, clock=clock, poll_seconds=5.0 if config.dsn else None)
+    mocks = MockConfig.from_env(config.mock_config)  # a mistake in the file stops the start here
+    worker.mocks = MockedServices(mocks, store) if mocks is not None else None
     wake_on_notify(store, worker)
     service = Service(store, worker, keys, clock, region=config.region, account=config.account)
     # Nested executions start and stop children through the service, like StartExecution does.

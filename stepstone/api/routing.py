@@ -20,6 +20,7 @@ EXTENSION_PREFIX = "Stepstone"
 EXTENSIONS = (
     "ListOpenTasks", "DescribeRuntime",
     "SucceedTaskByAddress", "FailTaskByAddress", "HeartbeatTaskByAddress", "PublishMessage",
+    "AdvanceClock",
 )  # fmt: skip
 
 

@@ -20,7 +20,9 @@ from stepstone.asl.json import JSON
 from stepstone.asl.load import load_definition
 from stepstone.integrations.base import IntegrationError, Registry
 from stepstone.integrations.functions import FunctionIntegration
+from stepstone.integrations.mock_config import MockConfig, MockConfigError
 from stepstone.runtime.inprocess import InProcessRunner, MaxEventsExceeded
+from stepstone.testkit.inprocess import MockedRegistry, pick_test_case
 
 EXIT_SUCCEEDED, EXIT_NOT_SUCCEEDED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -38,6 +40,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="Python file of Lambda-style handler(event, context) functions (repeatable)",
     )
     parser.add_argument("--max-events", type=int, default=100_000, help="stop a runaway execution")
+    parser.add_argument(
+        "--mock-config", default=None, metavar="FILE",
+        help="a Step Functions Local mock configuration file (default: $SFN_MOCK_CONFIG)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--test-case", default=None, metavar="[MACHINE#]CASE", help="the mock file's test case to run"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -68,10 +77,21 @@ def run(args: argparse.Namespace) -> int:
         FunctionIntegration.from_files(args.functions).register_into(registry)
     except IntegrationError as exc:
         return _fail(exc.cause)
+    mocked: MockedRegistry | None = None
     try:
-        runner = InProcessRunner(definition, registry=registry, max_events=args.max_events)
+        mocks = MockConfig.from_env(args.mock_config)
+        if args.test_case is not None:
+            if mocks is None:
+                return _fail("--test-case needs a mock configuration file (--mock-config or SFN_MOCK_CONFIG)")
+            mocked = MockedRegistry(registry, pick_test_case(mocks, args.test_case))
+    except (MockConfigError, ValueError) as exc:
+        return _fail(str(exc))
+    try:
+        runner = InProcessRunner(definition, registry=mocked or registry, max_events=args.max_events)
     except ValueError as exc:  # the engine's InvalidDefinitionError carries the diagnostics
         return _fail(f"invalid definition:\n{exc}")
+    if mocked is not None:
+        mocked.runner = runner
     runner.start(execution_input)
     try:
         result = asyncio.run(runner.run_until_idle())

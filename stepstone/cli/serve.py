@@ -8,9 +8,11 @@ import contextlib
 import dataclasses
 import logging
 import os
+import sys
 from pathlib import Path
 
 from stepstone.config import DEFAULT_HOST, DEFAULT_PORT, ApprovalSettings, Config, is_postgres_dsn
+from stepstone.integrations.mock_config import MockConfigError
 
 SMTP_SECURITY = ("none", "starttls", "tls")
 
@@ -43,6 +45,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hooks", type=Path, default=None, metavar="FILE",
         help="a TOML file of webhook sources served at POST /hooks/<source> (see docs/callbacks.md)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--clock", choices=("system", "virtual"), default="system",
+        help="virtual: time moves only when told (`stepstone clock advance 1d`), for tests",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mock-config", type=Path, default=None, metavar="FILE",
+        help="a Step Functions Local mock configuration file (default: $SFN_MOCK_CONFIG)",
     )  # fmt: skip
     mail = parser.add_argument_group(
         "approval e-mail", "the SMTP server for approval requests (default: $STEPSTONE_SMTP_* and friends);"
@@ -83,8 +93,13 @@ def run(args: argparse.Namespace) -> int:
         insecure_no_auth=args.insecure_no_auth, invalid_token_limit=args.invalid_token_limit,
     )  # fmt: skip
     config = dataclasses.replace(
-        config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args), hooks=args.hooks
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config))
+        config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args),
+        clock=args.clock, mock_config=args.mock_config, hooks=args.hooks,
+    )  # fmt: skip
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(config))
+    except MockConfigError as exc:
+        print(f"stepstone serve: mock configuration: {exc}", file=sys.stderr)
+        return 2
     return 0

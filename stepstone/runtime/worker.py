@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +29,7 @@ from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
+from stepstone.integrations.mock_services import MockedServices
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
     decode_event,
@@ -113,6 +114,13 @@ class Worker:
         #: With other nodes on the same store: look for work (and orphaned commands) at least this often.
         self.poll_seconds = poll_seconds
         self.transitions = 0
+        #: A mock file's test cases, answered in front of every integration (`serve --mock-config`).
+        self.mocks: MockedServices | None = None
+        self._holders = 0
+        self._released = asyncio.Event()
+        self._released.set()
+        self._round_done = asyncio.Event()
+        self._round_done.set()
 
     # driving ----------------------------------------------------------------------------------------
 
@@ -175,13 +183,32 @@ class Worker:
                 return total
         raise RuntimeError("the worker did not become idle")
 
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """The caller drives the rounds (`run_until_idle`) while `run_forever` waits: a virtual clock's
+        advance steps from timer to timer with no second loop claiming, sleeping or re-reading beside it."""
+        self._holders += 1
+        self._released.clear()
+        try:
+            await self._round_done.wait()  # the loop's current round ends first
+            yield
+        finally:
+            self._holders -= 1
+            if not self._holders:
+                self._released.set()
+                self.wake()
+
     async def run_forever(self) -> None:
         """Until `stop()`: work, then sleep until the next timer is due or someone wakes us."""
         await self.recover()
         loop = asyncio.get_running_loop()
         next_sweep = loop.time() + (self.poll_seconds or 0.0)
         while not self._stopped:
+            if self._holders:
+                await self._released.wait()
+                continue
             self._wake.clear()
+            self._round_done.clear()
             try:
                 await self.run_once()
                 if self.poll_seconds is not None and loop.time() >= next_sweep:
@@ -190,6 +217,8 @@ class Worker:
             except Exception:  # a store hiccup must not kill the worker; the work stays queued
                 log.exception("worker round failed")
                 await asyncio.sleep(1)
+            finally:
+                self._round_done.set()
             if self._worked:
                 continue  # look again at once: the next claim tells whether more is queued
             due = await self.store.next_timer_due()
@@ -402,6 +431,10 @@ class Worker:
                 self.wake()
             return
         command, has_token = decode_invoke(row.command)
+        if self.mocks is not None and (mocked := await self.mocks.answer(row.execution_arn, command)):
+            await self.store.complete_outbox(row.id, encode_event(mocked))
+            self.wake()
+            return
         if has_token:
             command = _with_token(command, await self._waiting_token(row.execution_arn, command.task_id))
         if is_activity(command.resource):  # the queue keeps references; GetActivityTask resolves them

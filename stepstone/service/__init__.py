@@ -15,6 +15,7 @@ from stepstone.service.activities import ActivityOperations
 from stepstone.service.address import AddressOperations
 from stepstone.service.approvals import ApprovalOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
+from stepstone.service.clock import ClockOperations
 from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
 from stepstone.service.hooks import HookOperations
@@ -41,5 +42,6 @@ class Service(
     TaskViews,
     KeyOperations,
     StateTestOperations,
+    ClockOperations,
 ):
     """Every operation of the API over one store and one runtime worker."""

@@ -10,6 +10,7 @@ from typing import Any
 from stepstone import errors as E
 from stepstone.engine.events import ExecutionInfo, Redrive, Start, Stop
 from stepstone.engine.history import to_aws
+from stepstone.integrations.mock_services import TEST_CASE_TAG, split_test_case
 from stepstone.runtime.codec import decode_history_event, encode_event
 from stepstone.runtime.worker import TERMINAL
 from stepstone.service.base import (
@@ -37,7 +38,8 @@ class ExecutionOperations(ServiceBase):
         return await self._start(request, parent)
 
     async def _start(self, request: dict[str, Any], parent: str | None = None) -> ExecutionRow:
-        machine = await self._machine(request["stateMachineArn"])
+        machine_arn, test_case = split_test_case(request["stateMachineArn"])
+        machine = await self._machine(machine_arn)
         name = self._name(request.get("name") or str(uuid.uuid4()))
         text = request.get("input") or "{}"
         value = _json_payload(text, E.InvalidExecutionInput, "Input")
@@ -48,6 +50,9 @@ class ExecutionOperations(ServiceBase):
         info = ExecutionInfo(
             arn, name, machine.arn, machine.name, machine.role_arn or DEFAULT_ROLE, parent=parent
         )
+        if test_case is not None:  # written before the start is queued, so the first Task sees it
+            self._check_test_case(machine.name, test_case)
+            await self.store.tag(arn, {TEST_CASE_TAG: test_case})
         stored, created = await self.store.create_execution(row, encode_event(Start(value, info)))
         if not created:
             if parent is not None and _parent_of(stored) == parent:
@@ -59,8 +64,22 @@ class ExecutionOperations(ServiceBase):
         self.worker.wake()
         return stored
 
+    def _check_test_case(self, machine: str, test_case: str) -> None:
+        """A `<stateMachineArn>#<TestCase>` start names a test case of the server's mock file."""
+        mocks = self.worker.mocks
+        if mocks is None:
+            raise E.InvalidArn(
+                f"Invalid Arn: test case '{test_case}' given, but the server has no mock configuration "
+                "file (serve --mock-config FILE, or SFN_MOCK_CONFIG)"
+            )
+        if mocks.config.test_case(machine, test_case) is None:
+            raise E.InvalidArn(
+                f"Invalid Arn: the mock configuration file {mocks.config.source} has no test case "
+                f"'{test_case}' for the state machine '{machine}'"
+            )
+
     async def start_sync_execution(self, request: dict[str, Any]) -> dict[str, Any]:
-        machine = await self._machine(request["stateMachineArn"])
+        machine = await self._machine(split_test_case(request["stateMachineArn"])[0])
         if machine.type != "EXPRESS":
             raise E.StateMachineTypeNotSupported("This operation is only supported by EXPRESS state machines")
         row = await self._start(request)

@@ -16,7 +16,9 @@ would move on, and the stub that was entered is `nextState`.
 request and response of an HTTP Task. Task states call their resource through the server's
 integrations, unless `mock` gives the result (`{"result": "<json>"}` or
 `{"errorOutput": {"error", "cause"}}`). A task that would wait for a callback or a nested execution
-needs a mock.
+needs a mock. A mocked result is checked as AWS checks it: against the called API's output shape
+(`fieldValidationMode` STRICT, PRESENT or NONE; `mock_validation`), as an array for a Map or one item
+per branch for a Parallel, whose iterations then do not run: the mock is their result.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from stepstone.asl.template import compile_template
 from stepstone.integrations.base import Registry, TaskRequest, TaskResult
 from stepstone.runtime.inprocess import InProcessRunner
 from stepstone.service.base import ServiceBase, _json_payload
+from stepstone.service.mock_validation import validate_mock_result
 
 #: How long a tested Task may take (AWS allows a TestState call five minutes).
 TEST_TIMEOUT = 300.0
@@ -77,6 +80,46 @@ def _targets(state: dict[str, Any]) -> list[str]:
     if isinstance(state.get("Default"), str):
         found.append(state["Default"])
     return found
+
+
+#: The fields a mocked Map or Parallel keeps when it becomes a Task answered by the mock: its data flow.
+_MOCKED_FANOUT_KEEPS = (
+    "Comment", "InputPath", "OutputPath", "ResultPath", "ResultSelector", "Catch", "Next", "End",
+    "Assign", "Output", "QueryLanguage",
+)  # fmt: skip
+
+
+def _check_mock(state: dict[str, Any], mock: dict[str, Any]) -> None:
+    """AWS's rules for `mock`: which states take one, and what a mocked result must look like."""
+    kind = state.get("Type")
+    if kind in ("Pass", "Fail", "Succeed"):
+        raise E.ValidationException(f"State type '{kind}' is not supported when a mock is specified")
+    if "result" not in mock:
+        return
+    result = _json_payload(mock.get("result"), E.ValidationException, "Mock result")
+    if kind == "Parallel":
+        if not isinstance(result, list):
+            raise E.ValidationException("Mocked result must be an array.")
+        if len(result) != len(state.get("Branches", [])):
+            raise E.ValidationException(
+                "Mocked result must contain the same number of items as number of Parallel branches."
+            )
+    elif kind == "Map":
+        if "ResultWriter" in state and not isinstance(result, dict):
+            raise E.ValidationException("Mocked result must be a JSON object.")
+        if "ResultWriter" not in state and not isinstance(result, list):
+            raise E.ValidationException("Mocked result must be an array.")
+    elif kind == "Task":
+        validate_mock_result(
+            str(state.get("Resource", "")), result, str(mock.get("fieldValidationMode") or "STRICT")
+        )
+
+
+def _mocked_fanout(state: dict[str, Any]) -> dict[str, Any]:
+    """A Map or Parallel under a mock does not run its iterations: the mock is its result (AWS)."""
+    task = {k: v for k, v in state.items() if k in _MOCKED_FANOUT_KEEPS}
+    # any resource does: the mock answers every one; lambda:invoke is one every validator knows
+    return {**task, "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke"}
 
 
 def _machine(name: str, state: dict[str, Any], language: str | None) -> dict[str, Any]:
@@ -201,9 +244,15 @@ class StateTestOperations(ServiceBase):
     async def test_state(self, request: dict[str, Any]) -> dict[str, Any]:
         name, state, language = _pick(request)
         value = _json_payload(request.get("input"), E.InvalidExecutionInput, "Input")
+        mock = request.get("mock")
+        runnable = state
+        if isinstance(mock, dict):
+            _check_mock(state, mock)
+            if state.get("Type") in ("Map", "Parallel"):
+                runnable = _mocked_fanout(state)
         try:
             runner = InProcessRunner(
-                _machine(name, state, language),
+                _machine(name, runnable, language),
                 registry=self._test_registry(request.get("mock")),
                 state_machine_name="TestState",
             )
@@ -214,7 +263,6 @@ class StateTestOperations(ServiceBase):
             result = await asyncio.wait_for(runner.run_until_idle(), TEST_TIMEOUT)
         except TimeoutError:
             raise E.ValidationException("The state did not finish within 5 minutes.") from None
-        mock = request.get("mock")
         if result.status == "RUNNING" and isinstance(mock, dict):
             for token in runner.open_tokens:  # a .waitForTaskToken task: the mock is the callback
                 failure = mock.get("errorOutput")
