@@ -31,6 +31,7 @@ from stepstone.integrations.states import NestedExecutions
 from stepstone.runtime.clock import Clock, SystemClock, virtual_clock
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
+from stepstone.service.approval_timers import approval_timer_loop
 from stepstone.service.hooks import load_hooks
 from stepstone.service.keys import MASTER_ENV, load_access_master
 from stepstone.service.messages import message_delivery
@@ -106,7 +107,9 @@ def build(config: Config) -> Server:
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
     HttpIntegration().register_into(registry)
     approvals = approval_settings(config)
-    approval_integration(config, approvals, store).register_into(registry)
+    mail = approval_integration(config, approvals, store)
+    mail.register_into(registry)
+    service.use_approval_mail(mail)
     MessageWaitIntegration(store, message_delivery, clock.now).register_into(registry)
     service.use_access_master(load_access_master(config.key_dir))
     service.token_throttle = TokenThrottle(config.invalid_token_limit)
@@ -185,9 +188,11 @@ async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
     if server.config.examples:
         await load_examples(server.service)
     task = asyncio.create_task(server.worker.run_forever())
+    timers = asyncio.create_task(approval_timer_loop(server.service))
     try:
         yield task
     finally:
+        timers.cancel()
         server.worker.signals.cancel_all()
         await server.worker.stop()
         task.cancel()

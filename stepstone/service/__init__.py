@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from stepstone.service.activities import ActivityOperations
 from stepstone.service.address import AddressOperations
-from stepstone.service.approvals import ApprovalOperations
+from stepstone.service.approval_timers import ApprovalTimerOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
 from stepstone.service.clock import ClockOperations
 from stepstone.service.executions import ExecutionOperations
@@ -30,7 +30,7 @@ __all__ = ["MAX_PAYLOAD", "Service", "ServiceBase", "now_or"]
 
 
 class Service(
-    ApprovalOperations,
+    ApprovalTimerOperations,
     UserOperations,
     MachineOperations,
     ExecutionOperations,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from stepstone.store.approval_policies import ApprovalPolicyStore
 from stepstone.store.approvals import ApprovalStore
 from stepstone.store.messages import MessageStore
 from stepstone.store.security import SecurityStore
@@ -165,7 +166,7 @@ class ExecutionPage:
     next_after: str | None = None
 
 
-class Store(ApprovalStore, SecurityStore, MessageStore, Protocol):
+class Store(ApprovalStore, ApprovalPolicyStore, SecurityStore, MessageStore, Protocol):
     """The durable state of stepstone. Every method is one transaction."""
 
     async def open(self) -> None: ...

@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from stepstone.store.approval_policies import PolicyRow, VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
@@ -58,6 +59,9 @@ class MemoryStore:
         self.message_waits: dict[tuple[str, str], MessageWaitRow] = {}
         self.messages: dict[tuple[str, str], tuple[MessageRow, bool]] = {}  # (row, consumed)
         self.hook_deliveries: dict[tuple[str, str], datetime] = {}
+        self.approval_policies: dict[str, PolicyRow] = {}
+        self.approval_votes: dict[str, list[VoteRow]] = {}
+        self.approval_timers: dict[tuple[str, str], tuple[datetime, bool]] = {}  # (due, fired)
         self._seq = 0
 
     def _next(self) -> int:
@@ -334,6 +338,46 @@ class MemoryStore:
         if (source, signature) in self.hook_deliveries:
             return False
         self.hook_deliveries[source, signature] = received
+        return True
+
+    # approval policies ------------------------------------------------------------------------------
+
+    async def put_approval_policy(
+        self, approval_id: str, policy: str, timers: Sequence[tuple[str, datetime]]
+    ) -> None:
+        if approval_id not in self.approval_policies:
+            self.approval_policies[approval_id] = PolicyRow(approval_id, policy)
+            for kind, due in timers:
+                self.approval_timers[approval_id, kind] = (due, False)
+
+    async def get_approval_policy(self, approval_id: str) -> PolicyRow | None:
+        return self.approval_policies.get(approval_id)
+
+    async def add_approval_vote(self, vote: VoteRow) -> list[VoteRow]:
+        votes = self.approval_votes.setdefault(vote.approval_id, [])
+        if all(v.voter != vote.voter for v in votes):
+            votes.append(vote)
+        return sorted(votes, key=lambda v: (v.at, v.voter))
+
+    async def list_approval_votes(self, approval_id: str) -> list[VoteRow]:
+        return sorted(self.approval_votes.get(approval_id, []), key=lambda v: (v.at, v.voter))
+
+    async def due_approval_timers(self, now: datetime) -> list[tuple[str, str]]:
+        due = [(at, key) for key, (at, fired) in self.approval_timers.items() if not fired and at <= now]
+        return [key for _, key in sorted(due)]
+
+    async def next_approval_timer_due(self) -> datetime | None:
+        return min((at for at, fired in self.approval_timers.values() if not fired), default=None)
+
+    async def fire_approval_timer(self, approval_id: str, kind: str) -> bool:
+        timer = self.approval_timers.get((approval_id, kind))
+        if timer is None or timer[1]:
+            return False
+        self.approval_timers[approval_id, kind] = (timer[0], True)
+        if kind == "escalate" and approval_id in self.approval_policies:
+            self.approval_policies[approval_id] = dataclasses.replace(
+                self.approval_policies[approval_id], escalated=True
+            )
         return True
 
     async def create_activity(self, row: ActivityRow) -> ActivityRow:

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stepstone.store.approval_policies import PolicyRow, VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
@@ -41,6 +42,7 @@ from stepstone.store.base import (
 )
 from stepstone.store.messages import Delivery, MessageRow, MessageWaitRow, PublishOutcome
 from stepstone.store.security import AccessKeyRow, AuditRow
+from stepstone.store.sqlite_approval_policies import fire_tx, policy_of, put_policy_tx, vote_tx, votes_of
 from stepstone.store.sqlite_messages import publish_tx, wait_tx
 from stepstone.store.sqlite_writer import Writer
 
@@ -492,6 +494,32 @@ class SqliteStore:
             return bool(c.execute(Q["insert_hook_delivery"], params).rowcount)
 
         return await self._write(tx)
+
+    # approval policies (stepstone.store.approval_policies) ------------------------------------------
+
+    async def put_approval_policy(
+        self, approval_id: str, policy: str, timers: Sequence[tuple[str, datetime]]
+    ) -> None:
+        await self._write(lambda c: put_policy_tx(c, Q, ts, approval_id, policy, timers))
+
+    async def get_approval_policy(self, approval_id: str) -> PolicyRow | None:
+        return policy_of(await self._one("get_approval_policy", approval_id=approval_id))
+
+    async def add_approval_vote(self, vote: VoteRow) -> list[VoteRow]:
+        return await self._write(lambda c: vote_tx(c, Q, ts, vote))
+
+    async def list_approval_votes(self, approval_id: str) -> list[VoteRow]:
+        return votes_of(await self._all("approval_votes", approval_id=approval_id))
+
+    async def due_approval_timers(self, now: datetime) -> list[tuple[str, str]]:
+        return [(r["approval_id"], r["kind"]) for r in await self._all("due_approval_timers", now=ts(now))]
+
+    async def next_approval_timer_due(self) -> datetime | None:
+        r = await self._one("next_approval_timer")
+        return None if r is None or r["due"] is None else _dt(r["due"])
+
+    async def fire_approval_timer(self, approval_id: str, kind: str) -> bool:
+        return await self._write(lambda c: fire_tx(c, Q, approval_id, kind))
 
     # activities -------------------------------------------------------------------------------------
 

@@ -51,14 +51,14 @@ class Node(ServerProcess):
         return f"http://127.0.0.1:{self.port}"
 
     def cli(
-        self, *args: str, key: dict[str, Any] | None = None, db: bool = True
+        self, *args: str, key: dict[str, Any] | None = None, db: bool = True, stdin: str = ""
     ) -> subprocess.CompletedProcess[str]:
         env = dict(self.env or {})
         if key is not None:
             env.update(AWS_ACCESS_KEY_ID=key["accessKeyId"], AWS_SECRET_ACCESS_KEY=key["secretAccessKey"])
             env["AWS_DEFAULT_REGION"] = "us-east-1"
         command = [sys.executable, "-m", "stepstone.cli.main", *args, *(["--db", self.db] if db else [])]
-        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        return subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=60)
 
     def create_key(self, name: str, allow: str, *machines: str) -> dict[str, Any]:
         extra = [arg for arn in machines for arg in ("--state-machine", arn)]

@@ -42,6 +42,7 @@ from stepstone.store.base import (
     WorkItem,
 )
 from stepstone.store.postgres.accounts import AccountsMixin
+from stepstone.store.postgres.approval_policies import ApprovalPoliciesMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
 from stepstone.store.postgres.messages import MessagesMixin
 from stepstone.store.postgres.schema import migrate
@@ -87,7 +88,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class PostgresStore(MessagesMixin, AccountsMixin):
+class PostgresStore(MessagesMixin, ApprovalPoliciesMixin, AccountsMixin):
     """A `Store` in one PostgreSQL database, shared by any number of nodes."""
 
     def __init__(

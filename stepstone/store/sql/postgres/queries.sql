@@ -473,3 +473,33 @@ DELETE FROM hook_deliveries WHERE source = %(source)s AND received < %(before)s;
 -- name: insert_hook_delivery
 INSERT INTO hook_deliveries (source, signature, received) VALUES (%(source)s, %(signature)s, %(received)s)
 ON CONFLICT DO NOTHING;
+
+-- approval policies (0015) ------------------------------------------------------------------------
+
+-- name: insert_approval_policy
+INSERT INTO approval_policies (approval_id, policy) VALUES (%(approval_id)s, %(policy)s) ON CONFLICT DO NOTHING;
+
+-- name: insert_approval_timer
+INSERT INTO approval_timers (approval_id, kind, due) VALUES (%(approval_id)s, %(kind)s, %(due)s) ON CONFLICT DO NOTHING;
+
+-- name: get_approval_policy
+SELECT * FROM approval_policies WHERE approval_id = %(approval_id)s;
+
+-- name: insert_approval_vote
+INSERT INTO approval_votes (approval_id, voter, approve, comment, at)
+VALUES (%(approval_id)s, %(voter)s, %(approve)s, %(comment)s, %(at)s) ON CONFLICT DO NOTHING;
+
+-- name: approval_votes
+SELECT * FROM approval_votes WHERE approval_id = %(approval_id)s ORDER BY at, voter;
+
+-- name: due_approval_timers
+SELECT approval_id, kind FROM approval_timers WHERE fired = 0 AND due <= %(now)s ORDER BY due, approval_id, kind;
+
+-- name: next_approval_timer
+SELECT min(due) AS due FROM approval_timers WHERE fired = 0;
+
+-- name: fire_approval_timer
+UPDATE approval_timers SET fired = 1 WHERE approval_id = %(approval_id)s AND kind = %(kind)s AND fired = 0;
+
+-- name: escalate_approval
+UPDATE approval_policies SET escalated = 1 WHERE approval_id = %(approval_id)s;

@@ -218,3 +218,28 @@ CREATE TABLE hook_deliveries (
     received TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (source, signature)
 );
+
+CREATE TABLE approval_policies (
+    approval_id TEXT PRIMARY KEY,
+    policy TEXT NOT NULL,
+    escalated INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE approval_votes (
+    approval_id TEXT NOT NULL,
+    voter TEXT NOT NULL,
+    approve INTEGER NOT NULL,
+    comment TEXT NOT NULL,
+    at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (approval_id, voter)
+);
+
+CREATE TABLE approval_timers (
+    approval_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    due TIMESTAMPTZ NOT NULL,
+    fired INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (approval_id, kind)
+);
+
+CREATE INDEX approval_timers_due ON approval_timers (fired, due);

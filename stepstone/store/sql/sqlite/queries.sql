@@ -298,3 +298,33 @@ DELETE FROM hook_deliveries WHERE source = :source AND received < :before;
 -- name: insert_hook_delivery
 INSERT INTO hook_deliveries (source, signature, received) VALUES (:source, :signature, :received)
 ON CONFLICT DO NOTHING;
+
+-- approval policies (0015) ------------------------------------------------------------------------
+
+-- name: insert_approval_policy
+INSERT INTO approval_policies (approval_id, policy) VALUES (:approval_id, :policy) ON CONFLICT DO NOTHING;
+
+-- name: insert_approval_timer
+INSERT INTO approval_timers (approval_id, kind, due) VALUES (:approval_id, :kind, :due) ON CONFLICT DO NOTHING;
+
+-- name: get_approval_policy
+SELECT * FROM approval_policies WHERE approval_id = :approval_id;
+
+-- name: insert_approval_vote
+INSERT INTO approval_votes (approval_id, voter, approve, comment, at)
+VALUES (:approval_id, :voter, :approve, :comment, :at) ON CONFLICT DO NOTHING;
+
+-- name: approval_votes
+SELECT * FROM approval_votes WHERE approval_id = :approval_id ORDER BY at, voter;
+
+-- name: due_approval_timers
+SELECT approval_id, kind FROM approval_timers WHERE fired = 0 AND due <= :now ORDER BY due, approval_id, kind;
+
+-- name: next_approval_timer
+SELECT min(due) AS due FROM approval_timers WHERE fired = 0;
+
+-- name: fire_approval_timer
+UPDATE approval_timers SET fired = 1 WHERE approval_id = :approval_id AND kind = :kind AND fired = 0;
+
+-- name: escalate_approval
+UPDATE approval_policies SET escalated = 1 WHERE approval_id = :approval_id;
