@@ -143,3 +143,27 @@ def test_two_of_three_no_self_approval_and_an_escalation(virtual: Virtual, smtp:
     history = sfn.get_execution_history(executionArn=ex)["events"]
     took = (history[-1]["timestamp"] - history[0]["timestamp"]).total_seconds()
     assert took >= 3600  # an hour passed on the virtual clock
+
+
+def test_an_unanswered_request_expires_into_a_catch(virtual: Virtual, smtp: tuple[Inbox, int]) -> None:
+    ask = {
+        "Type": "Task", "Resource": "arn:stepstone:states:::approval:request.waitForTaskToken",
+        "Parameters": {"Approvers": ["group:managers"], "Subject": "Expiring", "ExpireAfterSeconds": 600},
+        "Catch": [{"ErrorEquals": ["Approval.Expired"], "ResultPath": "$.why", "Next": "Expired"}], "End": True,
+    }  # fmt: skip
+    sfn = virtual.sfn()
+    arn = machine(
+        sfn, "expiring", {"StartAt": "Ask", "States": {"Ask": ask, "Expired": {"Type": "Pass", "End": True}}}
+    )
+    ex = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    link = approval_link(smtp[0].wait_for(f"{virtual.names['carol']}@example.com")[0])
+    virtual.advance("9m")
+    assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+    virtual.advance("2m")
+    done = wait_for(sfn, ex)
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"])["why"]["Error"] == "Approval.Expired"
+    late = decide(virtual.sign_in("carol"), link, "approve")
+    assert late.status_code == 409  # decided: expired
+    assert ("anonymous", "ApprovalExpired", "accepted") in [
+        (e["principal"], e["action"], e["outcome"]) for e in virtual.audit() if e["executionArn"] == ex
+    ]
