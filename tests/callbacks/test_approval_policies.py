@@ -149,7 +149,8 @@ def test_an_unanswered_request_expires_into_a_catch(virtual: Virtual, smtp: tupl
     ask = {
         "Type": "Task", "Resource": "arn:stepstone:states:::approval:request.waitForTaskToken",
         "Parameters": {"Approvers": ["group:managers"], "Subject": "Expiring", "ExpireAfterSeconds": 600},
-        "Catch": [{"ErrorEquals": ["Approval.Expired"], "ResultPath": "$.why", "Next": "Expired"}], "End": True,
+        "Catch": [{"ErrorEquals": ["Approval.Expired"], "ResultPath": "$.why", "Next": "Expired"}],
+        "End": True,
     }  # fmt: skip
     sfn = virtual.sfn()
     arn = machine(
