@@ -31,6 +31,7 @@ from stepstone.integrations.email import SmtpMailer, SmtpSettings
 from stepstone.integrations.functions import FunctionIntegration
 from stepstone.integrations.http import HttpIntegration
 from stepstone.integrations.map_runs import MapRunIntegration
+from stepstone.integrations.messages import MessageWaitIntegration
 from stepstone.integrations.mock_config import MockConfig
 from stepstone.integrations.mock_services import MockedServices
 from stepstone.integrations.s3_objects import S3Objects
@@ -40,8 +41,11 @@ from stepstone.runtime.clock import Clock, SystemClock, virtual_clock
 from stepstone.runtime.retention import Retention
 from stepstone.runtime.worker import Worker
 from stepstone.service import Service
+from stepstone.service.approval_timers import approval_timer_loop
 from stepstone.service.health import Health
+from stepstone.service.hooks import load_hooks
 from stepstone.service.keys import MASTER_ENV, load_access_master
+from stepstone.service.messages import message_delivery
 from stepstone.service.throttle import TokenThrottle
 from stepstone.store.base import Store
 from stepstone.store.memory import MemoryStore
@@ -49,6 +53,7 @@ from stepstone.store.sqlite import SqliteStore
 from stepstone.web.approve import ApprovalApp
 from stepstone.web.auth import WebAuth, WebAuthSettings
 from stepstone.web.console import ConsoleApp, ConsoleSettings
+from stepstone.web.hooks import HooksApp
 from stepstone.web.ops import PATHS as OPS_PATHS
 from stepstone.web.ops import OpsApp
 
@@ -120,7 +125,10 @@ def build(config: Config) -> Server:
     NestedExecutions(service.start_nested, service.stop_execution, store).register_into(registry)
     HttpIntegration().register_into(registry)
     approvals = approval_settings(config)
-    approval_integration(config, approvals, store).register_into(registry)
+    mail = approval_integration(config, approvals, store)
+    mail.register_into(registry)
+    service.use_approval_mail(mail)
+    MessageWaitIntegration(store, message_delivery, clock.now).register_into(registry)
     aws.register_into(registry)  # SQS, SNS, DynamoDB, EventBridge, aws-sdk:* through botocore
     # Distributed Map: S3 item readers and result writers, child executions through the service.
     MapRunIntegration(
@@ -137,6 +145,9 @@ def build(config: Config) -> Server:
     web_auth = WebAuth(service, web_auth_settings(approvals))
     api.mount("/console", ConsoleApp(service, settings=console_settings(authenticator, web_auth)))
     api.mount("/approve", ApprovalApp(service, web_auth_settings(approvals)))
+    if config.hooks is not None:
+        service.use_hooks(load_hooks(config.hooks))
+    api.mount("/hooks", HooksApp(service))
     health = Health(store, worker, clock)
     for path in OPS_PATHS:  # /metrics, /healthz, /readyz
         api.mount(path, OpsApp(health))
@@ -204,6 +215,7 @@ async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
     if server.config.examples:
         await load_examples(server.service)
     task = asyncio.create_task(server.worker.run_forever(), name="stepstone-worker")
+    timers = asyncio.create_task(approval_timer_loop(server.service), name="stepstone-approval-timers")
     keep = server.config.retention_seconds
     pruning = Retention(server.store, server.worker.clock, timedelta(seconds=keep)) if keep else None
     retention = asyncio.create_task(pruning.run_forever(), name="stepstone-retention") if pruning else None
@@ -212,6 +224,7 @@ async def running(server: Server) -> AsyncIterator[asyncio.Task[None]]:
     finally:
         if pruning is not None:
             pruning.stop()
+        timers.cancel()
         await stop_gracefully(server, [t for t in (task, retention) if t is not None])
 
 

@@ -104,6 +104,7 @@ class Config:
     insecure_no_auth: bool = False  # serve a non-loopback address without access keys (loudly)
     invalid_token_limit: int = 10  # invalid task tokens per caller per 5 minutes before throttling
     approvals: ApprovalSettings | None = None  # None: from STEPSTONE_SMTP_* and friends (`approval_settings`)
+    hooks: Path | None = None  # the webhook sources file (`serve --hooks`); None: no source
     clock: str = "system"  # "virtual": moves only when told (`stepstone clock advance`), for tests
     mock_config: Path | None = None  # a Step Functions Local mock file; None: $SFN_MOCK_CONFIG, if set
     events: EventSettings | None = None  # where execution status changes are POSTed; None: nowhere

@@ -29,7 +29,10 @@ from stepstone.service import Service
 from stepstone.service.audit import Caller, set_caller
 from stepstone.service.keys import AccessKeyRow, state_machine_of
 
-CALLBACKS = frozenset({"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"})
+CALLBACKS = frozenset({
+    "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat",
+    "SucceedTaskByAddress", "FailTaskByAddress", "HeartbeatTaskByAddress",
+})  # fmt: skip
 #: Request members that name a resource of (or under) a state machine.
 _ARN_MEMBERS = ("stateMachineArn", "executionArn", "resourceArn")
 

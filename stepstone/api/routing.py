@@ -14,9 +14,14 @@ ServiceMethod = Callable[[dict[str, Any]], Awaitable[Mapping[str, Any] | None]]
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
-#: stepstone's own operations, under their own target prefix so they never shadow AWS's.
+#: stepstone's own operations (reads, completion by address), under their own target prefix so
+#: they never shadow AWS's.
 EXTENSION_PREFIX = "Stepstone"
-EXTENSIONS = ("ListOpenTasks", "DescribeRuntime", "AdvanceClock")
+EXTENSIONS = (
+    "ListOpenTasks", "DescribeRuntime",
+    "SucceedTaskByAddress", "FailTaskByAddress", "HeartbeatTaskByAddress", "PublishMessage",
+    "AdvanceClock",
+)  # fmt: skip
 
 
 def method_name(operation: str) -> str:

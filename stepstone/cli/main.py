@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "keys": "Create, list and revoke the access keys that sign API requests.",
     "events": "Show the status-change events the configured endpoint never accepted (dead letters).",
     "audit": "Show the audit log: who sent which callback, from where, accepted or refused.",
+    "messages": "Publish a message to the tasks waiting for it by name and correlation key.",
     "users": "Add, list and remove the local users who sign in to the approval pages.",
     "clock": "Move a test server's virtual clock forward (serve --clock virtual).",
     "worker": "Serve activity tasks with Python functions, on stepstone or on AWS.",

@@ -70,6 +70,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="invalid task tokens one key or address may send in 5 minutes before it is throttled",
     )  # fmt: skip
     parser.add_argument(
+        "--hooks", type=Path, default=None, metavar="FILE",
+        help="a TOML file of webhook sources served at POST /hooks/<source> (see docs/callbacks.md)",
+    )  # fmt: skip
+    parser.add_argument(
         "--clock", choices=("system", "virtual"), default="system",
         help="virtual: time moves only when told (`stepstone clock advance 1d`), for tests",
     )  # fmt: skip
@@ -136,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     config = dataclasses.replace(
         config, dsn=dsn, lease_seconds=args.lease_seconds, approvals=approval_settings(args),
         clock=args.clock, mock_config=args.mock_config, activity_visibility_seconds=args.activity_visibility,
+        hooks=args.hooks,
         retention_seconds=None if keep is None else keep.total_seconds(),
         shutdown_seconds=args.shutdown_seconds, log_format=args.log_format,
     )  # fmt: skip

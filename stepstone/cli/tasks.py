@@ -1,5 +1,8 @@
 """`stepstone tasks list`: what each running execution waits on. Never prints a token.
 
+`stepstone tasks succeed|fail|heartbeat EXECUTION --state NAME [--map-index N] --endpoint URL`
+answers the task an execution waits on in that state, by its address (`Stepstone.*TaskByAddress`).
+
 Two ways in, never the store directly:
 
     --endpoint URL   ask a running server (`Stepstone.ListOpenTasks`, a stepstone read beside the AWS
@@ -32,6 +35,22 @@ def register(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--execution", default=None, help="only this execution's tasks")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.set_defaults(handler=run)
+    for verb, what in (
+        ("succeed", "complete the task an execution waits on in a state, with an output"),
+        ("fail", "fail the task an execution waits on in a state, with an error and cause"),
+        ("heartbeat", "tell the task an execution waits on in a state that work goes on"),
+    ):
+        command = subs.add_parser(verb, help=what + " (no token needed)")
+        command.add_argument("execution", help="the execution ARN")
+        command.add_argument("--state", required=True, help="the state the task waits in")
+        command.add_argument("--map-index", type=int, default=None, help="the Map iteration's index")
+        command.add_argument("--endpoint", required=True, help="a running server, e.g. http://127.0.0.1:8083")
+        if verb == "succeed":
+            command.add_argument("--output", default="{}", help="the task's output, JSON (default {})")
+        if verb == "fail":
+            command.add_argument("--error", default="", help="the error name")
+            command.add_argument("--cause", default="", help="the cause, free text")
+        command.set_defaults(handler=complete)
 
 
 def _text(value: Any) -> str:
@@ -56,16 +75,16 @@ def _sign(request: urllib.request.Request, body: bytes) -> None:
         request.add_header(name, value)
 
 
-def fetch_remote(endpoint: str, execution: str | None) -> list[dict[str, Any]]:
-    """The open tasks from a server's API; raises SystemExit with the server's error message."""
-    body = json.dumps({"executionArn": execution} if execution else {}).encode()
-    request = urllib.request.Request(endpoint.rstrip("/") + "/", data=body, method="POST")
-    request.add_header("Content-Type", "application/x-amz-json-1.0")
-    request.add_header("X-Amz-Target", TARGET)
-    _sign(request, body)
+def call_remote(endpoint: str, target: str, request: dict[str, Any]) -> dict[str, Any]:
+    """POST one stepstone operation to a server; raises SystemExit with the server's error message."""
+    body = json.dumps(request).encode()
+    http = urllib.request.Request(endpoint.rstrip("/") + "/", data=body, method="POST")
+    http.add_header("Content-Type", "application/x-amz-json-1.0")
+    http.add_header("X-Amz-Target", target)
+    _sign(http, body)
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            document = json.loads(answer.read())
+        with urllib.request.urlopen(http, timeout=30) as answer:
+            document: dict[str, Any] = json.loads(answer.read() or b"{}")
     except urllib.error.HTTPError as failed:
         error = json.loads(failed.read() or b"{}")
         raise SystemExit(
@@ -73,6 +92,12 @@ def fetch_remote(endpoint: str, execution: str | None) -> list[dict[str, Any]]:
         ) from None
     except urllib.error.URLError as exc:
         raise SystemExit(f"cannot reach {endpoint}: {exc.reason}") from None
+    return document
+
+
+def fetch_remote(endpoint: str, execution: str | None) -> list[dict[str, Any]]:
+    """The open tasks from a server's API; raises SystemExit with the server's error message."""
+    document = call_remote(endpoint, TARGET, {"executionArn": execution} if execution else {})
     tasks: list[dict[str, Any]] = document.get("tasks", [])
     for task in tasks:  # the API sends times as epoch seconds
         for key in _TIMES:
@@ -104,6 +129,27 @@ def fetch_local(db: str, execution: str | None) -> list[dict[str, Any]]:
         return tasks
 
     return asyncio.run(ask())
+
+
+_BY_ADDRESS = {
+    "succeed": "Stepstone.SucceedTaskByAddress",
+    "fail": "Stepstone.FailTaskByAddress",
+    "heartbeat": "Stepstone.HeartbeatTaskByAddress",
+}
+
+
+def complete(args: argparse.Namespace) -> int:
+    """`stepstone tasks succeed|fail|heartbeat`: answer a task by its address through the API."""
+    request: dict[str, Any] = {"executionArn": args.execution, "stateName": args.state}
+    if args.map_index is not None:
+        request["mapIndex"] = args.map_index
+    if args.tasks_command == "succeed":
+        request["output"] = args.output
+    elif args.tasks_command == "fail":
+        request.update(error=args.error, cause=args.cause)
+    call_remote(args.endpoint, _BY_ADDRESS[args.tasks_command], request)
+    print(f"{args.tasks_command}: {args.state} of {args.execution}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,12 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
 from stepstone.asl.json import JSON
 from stepstone.engine.tokens import token_hash
+from stepstone.integrations.approval_policy import ApprovalPolicy, parse_policy
 from stepstone.integrations.base import Registry, TaskRequest, TaskResult
 from stepstone.integrations.email import EmailError, Mailer, send_with_retry
+from stepstone.store.approval_policies import ApprovalPolicyStore
 from stepstone.store.approvals import ApprovalRow, ApprovalStore, RejectMode, UserRow
 
 __all__ = [
@@ -91,7 +93,12 @@ def _parse(payload: JSON) -> dict[str, Any]:
     error = payload.get("RejectError", REJECTED)
     if not isinstance(error, str) or not error:
         raise _BadRequest("RejectError must be a non-empty string")
+    try:
+        policy = parse_policy(payload)
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
     return {
+        "policy": policy,
         "approvers": tuple(dict.fromkeys(approvers)),
         "subject": " ".join(subject.split())[:200],  # one line: it becomes a mail header
         "details": json.dumps(payload.get("Details", {}), separators=(",", ":")),
@@ -116,11 +123,15 @@ def recipients(approvers: tuple[str, ...], users: list[UserRow]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+class ApprovalStores(ApprovalStore, ApprovalPolicyStore, Protocol):
+    """The store parts approvals use: requests and users, and their policies."""
+
+
 @dataclass(slots=True)
 class ApprovalIntegration:
     """Records approval requests and e-mails their approvers."""
 
-    store: ApprovalStore
+    store: ApprovalStores
     mailer: Mailer
     public_url: str = "http://127.0.0.1:8083"
     attempts: int = 4
@@ -162,6 +173,9 @@ class ApprovalIntegration:
                 deadline=fields["deadline"],
             )
         )  # a repeated dispatch (after a crash) finds the request made the first time
+        policy: ApprovalPolicy = fields["policy"]
+        if policy != ApprovalPolicy():
+            await self.store.put_approval_policy(row.id, policy.to_json(), policy.timers(row.created))
         for address in to:
             try:
                 await send_with_retry(
@@ -172,10 +186,33 @@ class ApprovalIntegration:
                 return TaskResult.fail(EMAIL_FAILED, f"Could not e-mail {address}: {exc}")
         return TaskResult.ok({"ApprovalId": row.id, "Notified": len(to)})
 
-    def _message(self, row: ApprovalRow, address: str) -> EmailMessage:
+    async def notify(
+        self, row: ApprovalRow, approvers: tuple[str, ...], why: str, skip: frozenset[str] = frozenset()
+    ) -> int:
+        """E-mail `approvers` (less the users in `skip`: they voted) about the request again (`why`:
+        "Reminder", "Escalated"); how many e-mails were sent.
+
+        A failed e-mail is logged and skipped: a reminder must not fail the workflow.
+        """
+        sent = 0
+        users = [u for u in await self.store.list_users() if u.name not in skip]
+        for address in recipients(approvers, users):
+            try:
+                await send_with_retry(
+                    self.mailer,
+                    self._message(row, address, why),
+                    attempts=self.attempts,
+                    backoff=self.backoff,
+                )
+                sent += 1
+            except EmailError as exc:
+                log.warning("approval %s: no %s e-mail to %s: %s", row.id, why.lower(), address, exc)
+        return sent
+
+    def _message(self, row: ApprovalRow, address: str, why: str = "") -> EmailMessage:
         message = EmailMessage()
         message["To"] = address
-        message["Subject"] = f"Approval requested: {row.subject}"
+        message["Subject"] = f"{why + ': ' if why else ''}Approval requested: {row.subject}"
         deadline = f"\nPlease decide before {row.deadline.isoformat()}.\n" if row.deadline else ""
         message.set_content(
             f"Your approval is requested: {row.subject}\n\n"

@@ -12,13 +12,15 @@ result for a closed task is TaskTimedOut, saying it was already completed.
 from __future__ import annotations
 
 from stepstone.service.activities import ActivityOperations
+from stepstone.service.address import AddressOperations
 from stepstone.service.aliases import AliasOperations
-from stepstone.service.approvals import ApprovalOperations
+from stepstone.service.approval_timers import ApprovalTimerOperations
 from stepstone.service.base import MAX_PAYLOAD, ServiceBase, now_or
 from stepstone.service.clock import ClockOperations
 from stepstone.service.events import EventOperations
 from stepstone.service.executions import ExecutionOperations
 from stepstone.service.guard import GuardedCallbacks
+from stepstone.service.hooks import HookOperations
 from stepstone.service.keys import KeyOperations
 from stepstone.service.machines import MachineOperations
 from stepstone.service.map_runs import MapRunOperations
@@ -31,7 +33,7 @@ __all__ = ["MAX_PAYLOAD", "Service", "ServiceBase", "now_or"]
 
 
 class Service(
-    ApprovalOperations,
+    ApprovalTimerOperations,
     UserOperations,
     MachineOperations,
     MapRunOperations,
@@ -39,6 +41,8 @@ class Service(
     ExecutionOperations,
     ActivityOperations,
     GuardedCallbacks,
+    AddressOperations,
+    HookOperations,
     TagOperations,
     TaskViews,
     KeyOperations,

@@ -5,16 +5,23 @@
     AlreadyDecided      409  someone decided first (the message says who); nothing changes
     ApprovalClosed      409  the workflow no longer waits (the task timed out, failed or was stopped)
     DeadlinePassed      409  the request's Deadline is over
+    SelfApproval        403  the viewer requested it (the policy's RequestedBy)
+    AlreadyVoted        409  the viewer already voted on a request that needs several approvals
 
 A viewer who is not signed in learns only that the request exists. A decision is recorded first
 (first decision wins, atomically in the store), then completes the task through the same path as
 SendTaskSuccess / SendTaskFailure, with the token minted again from the execution and task id and
 checked against the hash the request holds. Output: {"approved", "approvedBy", "comment", "decidedAt"};
 a rejection either succeeds with approved: false or fails with the request's RejectError.
+
+With a policy (`stepstone.integrations.approval_policy`), approvals are votes, one per approver;
+the request is approved when `Required` distinct approvers approved (`approvedBy` names them all,
+comma-separated) and rejected at the first rejection. Once escalated, EscalateTo are approvers too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -22,14 +29,17 @@ from typing import Any
 
 from stepstone import errors as E
 from stepstone.errors import ServiceError
+from stepstone.integrations.approval_policy import ApprovalPolicy
 from stepstone.integrations.approvals import GROUP_PREFIX
 from stepstone.service.audit import AuditOperations, Caller
 from stepstone.service.callbacks import CallbackOperations
 from stepstone.service.users import SignInRequired, Viewer
+from stepstone.store.approval_policies import VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus
 
 __all__ = [
     "AlreadyDecided",
+    "AlreadyVoted",
     "ApprovalClosed",
     "ApprovalNotFound",
     "ApprovalOperations",
@@ -37,6 +47,7 @@ __all__ = [
     "ApprovalView",
     "DeadlinePassed",
     "NotAnApprover",
+    "SelfApproval",
     "is_approver",
 ]
 
@@ -65,6 +76,18 @@ class ApprovalClosed(ServiceError):
     """The workflow no longer waits for this approval."""
 
     code, status = "ApprovalClosed", 409
+
+
+class SelfApproval(ServiceError):
+    """You may not decide a request you made."""
+
+    code, status = "SelfApproval", 403
+
+
+class AlreadyVoted(ServiceError):
+    """You have already voted on this request."""
+
+    code, status = "AlreadyVoted", 409
 
 
 class DeadlinePassed(ServiceError):
@@ -107,11 +130,22 @@ def decision_output(row: ApprovalRow) -> dict[str, Any]:
 class ApprovalOperations(AuditOperations, CallbackOperations):
     """The approval pages' operations; decisions complete tasks through the callback path."""
 
+    async def policy_of(self, row: ApprovalRow) -> tuple[ApprovalRow, ApprovalPolicy]:
+        """The request with its approvers as they stand (escalated or not), and its policy."""
+        found = await self.store.get_approval_policy(row.id)
+        if found is None:
+            return row, ApprovalPolicy()
+        policy = ApprovalPolicy.from_json(found.policy)
+        if found.escalated:
+            row = dataclasses.replace(row, approvers=tuple(dict.fromkeys(row.approvers + policy.escalate_to)))
+        return row, policy
+
     async def approval(self, approval_id: str, viewer: Viewer | None) -> ApprovalView:
         """The request as `viewer` may see it: existence only until signed in as one of its approvers."""
         row = await self.store.get_approval(approval_id)
         if row is None:
             raise ApprovalNotFound()
+        row, _policy = await self.policy_of(row)
         if viewer is None:
             return ApprovalView(approval_id)
         if not is_approver(row, viewer):
@@ -122,7 +156,8 @@ class ApprovalOperations(AuditOperations, CallbackOperations):
 
     async def approvals_for(self, viewer: Viewer) -> list[ApprovalRow]:
         """The pending requests this viewer may decide."""
-        return [row for row in await self.store.list_approvals("pending") if is_approver(row, viewer)]
+        rows = [(await self.policy_of(row))[0] for row in await self.store.list_approvals("pending")]
+        return [row for row in rows if is_approver(row, viewer)]
 
     async def decide_approval(
         self,
@@ -148,7 +183,8 @@ class ApprovalOperations(AuditOperations, CallbackOperations):
             )  # fmt: skip
             raise
         await self.record_audit(
-            "ApprovalDecision", accepted=True, reason=f"{decided.status} (request {approval_id})",
+            "ApprovalDecision", accepted=True, reason=f"{decided.status} (request {approval_id})"
+            if decided.status != "pending" else f"approve: {decided.comment} (request {approval_id})",
             execution_arn=decided.execution_arn, state_name=decided.state_name, caller=caller,
         )  # fmt: skip
         return decided
@@ -168,8 +204,22 @@ class ApprovalOperations(AuditOperations, CallbackOperations):
         token = self.keys.remint(row.execution_arn, row.task_id, row.token_hash)
         if token is None:  # that key was removed from the ring: the task's token is void
             raise ApprovalClosed("The request can no longer be decided here: its token key was removed.")
+        _row, policy = await self.policy_of(row)
+        if policy.requested_by is not None and policy.requested_by in (viewer.name, viewer.email):
+            raise SelfApproval(f"{viewer.name} requested this approval and may not decide it.")
+        by = viewer.name
+        if policy.required > 1:
+            if any(v.voter == viewer.name for v in await self.store.list_approval_votes(approval_id)):
+                raise AlreadyVoted(f"{viewer.name} already voted on this request.")
+            # one vote per voter is the store's unique key: a concurrent second vote changes nothing
+            vote = VoteRow(approval_id, viewer.name, approve, comment[:2000], now)
+            votes = await self.store.add_approval_vote(vote)
+            approvers = [v.voter for v in votes if v.approve]
+            if approve and len(approvers) < policy.required:
+                return dataclasses.replace(row, comment=f"vote {len(approvers)} of {policy.required}")
+            by = ", ".join(approvers) if approve else viewer.name
         status: ApprovalStatus = "approved" if approve else "rejected"
-        decided, won = await self.store.decide_approval(approval_id, status, viewer.name, comment[:2000], now)
+        decided, won = await self.store.decide_approval(approval_id, status, by, comment[:2000], now)
         assert decided is not None
         if not won:
             raise AlreadyDecided(f"This request was already {decided.status} by {decided.decided_by}.")

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from stepstone.store.approval_policies import ApprovalPolicyStore
 from stepstone.store.approvals import ApprovalStore
 from stepstone.store.deployments import DeploymentStore
+from stepstone.store.messages import MessageStore
 from stepstone.store.security import SecurityStore
 
 TaskStatus = Literal["open", "closed"]
@@ -184,7 +186,7 @@ class OpsSnapshot:
     next_timer: datetime | None  # the earliest armed timer's due time
 
 
-class Store(ApprovalStore, SecurityStore, DeploymentStore, Protocol):
+class Store(ApprovalStore, ApprovalPolicyStore, SecurityStore, DeploymentStore, MessageStore, Protocol):
     """The durable state of stepstone. Every method is one transaction."""
 
     async def open(self) -> None: ...

@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from stepstone.store.approval_policies import PolicyRow, VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
@@ -31,6 +32,7 @@ from stepstone.store.base import (
     WorkItem,
 )
 from stepstone.store.memory_deployments import MemoryDeployments
+from stepstone.store.messages import Delivery, MessageRow, MessageWaitRow, PublishOutcome, chosen
 from stepstone.store.security import AccessKeyRow, AuditRow
 
 
@@ -58,6 +60,12 @@ class MemoryStore(MemoryDeployments):
         self.approvals: dict[str, ApprovalRow] = {}
         self.access_keys: dict[str, AccessKeyRow] = {}
         self.audit: list[AuditRow] = []
+        self.message_waits: dict[tuple[str, str], MessageWaitRow] = {}
+        self.messages: dict[tuple[str, str], tuple[MessageRow, bool]] = {}  # (row, consumed)
+        self.hook_deliveries: dict[tuple[str, str], datetime] = {}
+        self.approval_policies: dict[str, PolicyRow] = {}
+        self.approval_votes: dict[str, list[VoteRow]] = {}
+        self.approval_timers: dict[tuple[str, str], tuple[datetime, bool]] = {}  # (due, fired)
         self._seq = 0
 
     def _next(self) -> int:
@@ -291,6 +299,100 @@ class MemoryStore(MemoryDeployments):
         await self.enqueue(task.execution_arn, event)
         self._delivered(task)
         return CallbackOutcome("accepted", task)
+
+    # messages ---------------------------------------------------------------------------------------
+
+    async def _deliver(self, wait: MessageWaitRow, payload: str, deliver: Delivery, now: datetime) -> bool:
+        key = (wait.execution_arn, wait.task_id)
+        self.message_waits.pop(key, None)
+        task = self.tasks.get(key)
+        if task is None or task.status != "open":
+            return False
+        result, event = deliver(wait.task_id, payload)
+        self.tasks[key] = dataclasses.replace(task, status="closed", result=result, closed=now)
+        await self.enqueue(wait.execution_arn, event)
+        return True
+
+    async def wait_for_message(self, wait: MessageWaitRow, deliver: Delivery, now: datetime) -> bool:
+        self.message_waits.setdefault((wait.execution_arn, wait.task_id), wait)
+        buffered = sorted(
+            (m for m, consumed in self.messages.values() if not consumed and m.expires > now
+             and (m.message_name, m.correlation_key) == (wait.message_name, wait.correlation_key)),
+            key=lambda m: (m.published, m.message_id),
+        )  # fmt: skip
+        if not buffered:
+            return False
+        self.messages[buffered[0].message_name, buffered[0].message_id] = (buffered[0], True)
+        return await self._deliver(wait, buffered[0].payload, deliver, now)
+
+    async def publish_message(self, message: MessageRow, deliver: Delivery) -> PublishOutcome:
+        ids = (message.message_name, message.message_id)
+        if ids in self.messages:
+            return PublishOutcome(duplicate=True)
+        waits = sorted(
+            (w for w in self.message_waits.values()
+             if (w.message_name, w.correlation_key) == (message.message_name, message.correlation_key)
+             and (t := self.tasks.get((w.execution_arn, w.task_id))) is not None and t.status == "open"),
+            key=lambda w: (w.created, w.execution_arn, w.task_id),
+        )  # fmt: skip
+        delivered = tuple(
+            [(w.execution_arn, w.task_id) for w in chosen(waits)
+             if await self._deliver(w, message.payload, deliver, message.published)]
+        )  # fmt: skip
+        buffered = not delivered and message.expires > message.published
+        self.messages[ids] = (message, not buffered)
+        return PublishOutcome(False, delivered, buffered)
+
+    async def record_hook_delivery(
+        self, source: str, signature: str, received: datetime, forget_before: datetime
+    ) -> bool:
+        for key, at in list(self.hook_deliveries.items()):
+            if key[0] == source and at < forget_before:
+                del self.hook_deliveries[key]
+        if (source, signature) in self.hook_deliveries:
+            return False
+        self.hook_deliveries[source, signature] = received
+        return True
+
+    # approval policies ------------------------------------------------------------------------------
+
+    async def put_approval_policy(
+        self, approval_id: str, policy: str, timers: Sequence[tuple[str, datetime]]
+    ) -> None:
+        if approval_id not in self.approval_policies:
+            self.approval_policies[approval_id] = PolicyRow(approval_id, policy)
+            for kind, due in timers:
+                self.approval_timers[approval_id, kind] = (due, False)
+
+    async def get_approval_policy(self, approval_id: str) -> PolicyRow | None:
+        return self.approval_policies.get(approval_id)
+
+    async def add_approval_vote(self, vote: VoteRow) -> list[VoteRow]:
+        votes = self.approval_votes.setdefault(vote.approval_id, [])
+        if all(v.voter != vote.voter for v in votes):
+            votes.append(vote)
+        return sorted(votes, key=lambda v: (v.at, v.voter))
+
+    async def list_approval_votes(self, approval_id: str) -> list[VoteRow]:
+        return sorted(self.approval_votes.get(approval_id, []), key=lambda v: (v.at, v.voter))
+
+    async def due_approval_timers(self, now: datetime) -> list[tuple[str, str]]:
+        due = [(at, key) for key, (at, fired) in self.approval_timers.items() if not fired and at <= now]
+        return [key for _, key in sorted(due)]
+
+    async def next_approval_timer_due(self) -> datetime | None:
+        return min((at for at, fired in self.approval_timers.values() if not fired), default=None)
+
+    async def fire_approval_timer(self, approval_id: str, kind: str) -> bool:
+        timer = self.approval_timers.get((approval_id, kind))
+        if timer is None or timer[1]:
+            return False
+        self.approval_timers[approval_id, kind] = (timer[0], True)
+        if kind == "escalate" and approval_id in self.approval_policies:
+            self.approval_policies[approval_id] = dataclasses.replace(
+                self.approval_policies[approval_id], escalated=True
+            )
+        return True
 
     async def create_activity(self, row: ActivityRow) -> ActivityRow:
         return self.activities.setdefault(row.arn, row)

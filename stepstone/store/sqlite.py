@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stepstone.store.approval_policies import PolicyRow, VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
@@ -38,8 +39,11 @@ from stepstone.store.base import (
     Transition,
     WorkItem,
 )
+from stepstone.store.messages import Delivery, MessageRow, MessageWaitRow, PublishOutcome
 from stepstone.store.security import AccessKeyRow, AuditRow
+from stepstone.store.sqlite_approval_policies import fire_tx, policy_of, put_policy_tx, vote_tx, votes_of
 from stepstone.store.sqlite_deployments import SqliteDeployments
+from stepstone.store.sqlite_messages import publish_tx, wait_tx
 from stepstone.store.sqlite_ops import SqliteOps
 from stepstone.store.sqlite_sql import Q, _dt, dt, ts
 from stepstone.store.sqlite_sql import load_queries as load_queries
@@ -429,6 +433,50 @@ class SqliteStore(SqliteOps, SqliteDeployments):
             return CallbackOutcome("accepted", task)
 
         return await self._write(tx)
+
+    # messages (stepstone.store.messages) ------------------------------------------------------------
+
+    async def wait_for_message(self, wait: MessageWaitRow, deliver: Delivery, now: datetime) -> bool:
+        return await self._write(lambda c: wait_tx(c, Q, ts, wait, deliver, now))
+
+    async def publish_message(self, message: MessageRow, deliver: Delivery) -> PublishOutcome:
+        return await self._write(lambda c: publish_tx(c, Q, ts, message, deliver))
+
+    async def record_hook_delivery(
+        self, source: str, signature: str, received: datetime, forget_before: datetime
+    ) -> bool:
+        def tx(c: sqlite3.Connection) -> bool:
+            c.execute(Q["forget_hook_deliveries"], {"source": source, "before": ts(forget_before)})
+            params = {"source": source, "signature": signature, "received": ts(received)}
+            return bool(c.execute(Q["insert_hook_delivery"], params).rowcount)
+
+        return await self._write(tx)
+
+    # approval policies (stepstone.store.approval_policies) ------------------------------------------
+
+    async def put_approval_policy(
+        self, approval_id: str, policy: str, timers: Sequence[tuple[str, datetime]]
+    ) -> None:
+        await self._write(lambda c: put_policy_tx(c, Q, ts, approval_id, policy, timers))
+
+    async def get_approval_policy(self, approval_id: str) -> PolicyRow | None:
+        return policy_of(await self._one("get_approval_policy", approval_id=approval_id))
+
+    async def add_approval_vote(self, vote: VoteRow) -> list[VoteRow]:
+        return await self._write(lambda c: vote_tx(c, Q, ts, vote))
+
+    async def list_approval_votes(self, approval_id: str) -> list[VoteRow]:
+        return votes_of(await self._all("approval_votes", approval_id=approval_id))
+
+    async def due_approval_timers(self, now: datetime) -> list[tuple[str, str]]:
+        return [(r["approval_id"], r["kind"]) for r in await self._all("due_approval_timers", now=ts(now))]
+
+    async def next_approval_timer_due(self) -> datetime | None:
+        r = await self._one("next_approval_timer")
+        return None if r is None or r["due"] is None else _dt(r["due"])
+
+    async def fire_approval_timer(self, approval_id: str, kind: str) -> bool:
+        return await self._write(lambda c: fire_tx(c, Q, approval_id, kind))
 
     # activities -------------------------------------------------------------------------------------
 

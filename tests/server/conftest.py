@@ -60,7 +60,8 @@ class ServerProcess:
         token_keys: str | None = None,
         name: str = "server",
         functions: Path | None = None,
-        extra: tuple[str, ...] = (),
+        extra: tuple[str, ...] | list[str] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.tmp = tmp
         self.db = db or str(tmp / "stepstone.db")
@@ -72,11 +73,12 @@ class ServerProcess:
         self.port = free_port()
         self.extra = extra  # more `serve` options (the last of a repeated option wins)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.env = env  # the environment of the server (default: this process's)
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "stepstone.cli.main", "serve", "--port", str(self.port)]
         cmd += ["--db", self.db, "--functions", str(self.functions), "--lease-seconds", "2", *self.extra]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**(self.env or os.environ), "PYTHONUNBUFFERED": "1"}
         if self.token_keys is not None:
             env["STEPSTONE_TOKEN_KEYS"] = self.token_keys
         with self.log.open("ab") as log:

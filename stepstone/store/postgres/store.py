@@ -45,8 +45,10 @@ from stepstone.store.base import (
     WorkItem,
 )
 from stepstone.store.postgres.accounts import AccountsMixin
+from stepstone.store.postgres.approval_policies import ApprovalPoliciesMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
 from stepstone.store.postgres.deployments import DeploymentsMixin
+from stepstone.store.postgres.messages import MessagesMixin
 from stepstone.store.postgres.ops import PostgresOps
 from stepstone.store.postgres.schema import migrate
 
@@ -99,7 +101,7 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class PostgresStore(PostgresOps, AccountsMixin, DeploymentsMixin):
+class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsMixin, DeploymentsMixin):
     """A `Store` in one PostgreSQL database, shared by any number of nodes."""
 
     def __init__(

@@ -498,3 +498,75 @@ VALUES (%(execution_arn)s, %(event)s, %(attempts)s, %(error)s, %(at)s);
 
 -- name: list_dead_letters
 SELECT * FROM event_dead_letters ORDER BY id DESC LIMIT %(limit)s;
+-- messages by correlation key (0015) ------------------------------------------------------------
+
+-- name: insert_message_wait
+INSERT INTO message_waits (execution_arn, task_id, message_name, correlation_key, resume_all, created)
+VALUES (%(execution_arn)s, %(task_id)s, %(message_name)s, %(correlation_key)s, %(resume_all)s, %(created)s)
+ON CONFLICT DO NOTHING;
+
+-- name: delete_message_wait
+DELETE FROM message_waits WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s;
+
+-- name: matching_waits
+SELECT w.* FROM message_waits w
+JOIN tasks t ON t.execution_arn = w.execution_arn AND t.task_id = w.task_id AND t.status = 'open'
+WHERE w.message_name = %(message_name)s AND w.correlation_key = %(correlation_key)s
+ORDER BY w.created, w.execution_arn, w.task_id
+FOR UPDATE OF w;
+
+-- name: close_task_by_id
+UPDATE tasks SET status = 'closed', result = %(result)s, closed = %(closed)s
+WHERE execution_arn = %(execution_arn)s AND task_id = %(task_id)s AND status = 'open';
+
+-- name: insert_message
+INSERT INTO messages (message_name, message_id, correlation_key, payload, published, expires)
+VALUES (%(message_name)s, %(message_id)s, %(correlation_key)s, %(payload)s, %(published)s, %(expires)s)
+ON CONFLICT DO NOTHING;
+
+-- name: buffered_message
+SELECT * FROM messages
+WHERE message_name = %(message_name)s AND correlation_key = %(correlation_key)s AND consumed = 0
+  AND expires > %(now)s
+ORDER BY published, message_id LIMIT 1
+FOR UPDATE SKIP LOCKED;
+
+-- name: consume_message
+UPDATE messages SET consumed = 1 WHERE message_name = %(message_name)s AND message_id = %(message_id)s;
+
+-- name: forget_hook_deliveries
+DELETE FROM hook_deliveries WHERE source = %(source)s AND received < %(before)s;
+
+-- name: insert_hook_delivery
+INSERT INTO hook_deliveries (source, signature, received) VALUES (%(source)s, %(signature)s, %(received)s)
+ON CONFLICT DO NOTHING;
+
+-- approval policies (0015) ------------------------------------------------------------------------
+
+-- name: insert_approval_policy
+INSERT INTO approval_policies (approval_id, policy) VALUES (%(approval_id)s, %(policy)s) ON CONFLICT DO NOTHING;
+
+-- name: insert_approval_timer
+INSERT INTO approval_timers (approval_id, kind, due) VALUES (%(approval_id)s, %(kind)s, %(due)s) ON CONFLICT DO NOTHING;
+
+-- name: get_approval_policy
+SELECT * FROM approval_policies WHERE approval_id = %(approval_id)s;
+
+-- name: insert_approval_vote
+INSERT INTO approval_votes (approval_id, voter, approve, comment, at)
+VALUES (%(approval_id)s, %(voter)s, %(approve)s, %(comment)s, %(at)s) ON CONFLICT DO NOTHING;
+
+-- name: approval_votes
+SELECT * FROM approval_votes WHERE approval_id = %(approval_id)s ORDER BY at, voter;
+
+-- name: due_approval_timers
+SELECT approval_id, kind FROM approval_timers WHERE fired = 0 AND due <= %(now)s ORDER BY due, approval_id, kind;
+
+-- name: next_approval_timer
+SELECT min(due) AS due FROM approval_timers WHERE fired = 0;
+
+-- name: fire_approval_timer
+UPDATE approval_timers SET fired = 1 WHERE approval_id = %(approval_id)s AND kind = %(kind)s AND fired = 0;
+
+-- name: escalate_approval
+UPDATE approval_policies SET escalated = 1 WHERE approval_id = %(approval_id)s;

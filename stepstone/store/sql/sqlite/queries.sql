@@ -321,3 +321,72 @@ VALUES (:execution_arn, :event, :attempts, :error, :at);
 
 -- name: list_dead_letters
 SELECT * FROM event_dead_letters ORDER BY id DESC LIMIT :limit;
+-- messages by correlation key (0015) ------------------------------------------------------------
+
+-- name: insert_message_wait
+INSERT INTO message_waits (execution_arn, task_id, message_name, correlation_key, resume_all, created)
+VALUES (:execution_arn, :task_id, :message_name, :correlation_key, :resume_all, :created)
+ON CONFLICT DO NOTHING;
+
+-- name: delete_message_wait
+DELETE FROM message_waits WHERE execution_arn = :execution_arn AND task_id = :task_id;
+
+-- name: matching_waits
+SELECT w.* FROM message_waits w
+JOIN tasks t ON t.execution_arn = w.execution_arn AND t.task_id = w.task_id AND t.status = 'open'
+WHERE w.message_name = :message_name AND w.correlation_key = :correlation_key
+ORDER BY w.created, w.execution_arn, w.task_id;
+
+-- name: close_task_by_id
+UPDATE tasks SET status = 'closed', result = :result, closed = :closed
+WHERE execution_arn = :execution_arn AND task_id = :task_id AND status = 'open';
+
+-- name: insert_message
+INSERT INTO messages (message_name, message_id, correlation_key, payload, published, expires)
+VALUES (:message_name, :message_id, :correlation_key, :payload, :published, :expires)
+ON CONFLICT DO NOTHING;
+
+-- name: buffered_message
+SELECT * FROM messages
+WHERE message_name = :message_name AND correlation_key = :correlation_key AND consumed = 0 AND expires > :now
+ORDER BY published, message_id LIMIT 1;
+
+-- name: consume_message
+UPDATE messages SET consumed = 1 WHERE message_name = :message_name AND message_id = :message_id;
+
+-- name: forget_hook_deliveries
+DELETE FROM hook_deliveries WHERE source = :source AND received < :before;
+
+-- name: insert_hook_delivery
+INSERT INTO hook_deliveries (source, signature, received) VALUES (:source, :signature, :received)
+ON CONFLICT DO NOTHING;
+
+-- approval policies (0015) ------------------------------------------------------------------------
+
+-- name: insert_approval_policy
+INSERT INTO approval_policies (approval_id, policy) VALUES (:approval_id, :policy) ON CONFLICT DO NOTHING;
+
+-- name: insert_approval_timer
+INSERT INTO approval_timers (approval_id, kind, due) VALUES (:approval_id, :kind, :due) ON CONFLICT DO NOTHING;
+
+-- name: get_approval_policy
+SELECT * FROM approval_policies WHERE approval_id = :approval_id;
+
+-- name: insert_approval_vote
+INSERT INTO approval_votes (approval_id, voter, approve, comment, at)
+VALUES (:approval_id, :voter, :approve, :comment, :at) ON CONFLICT DO NOTHING;
+
+-- name: approval_votes
+SELECT * FROM approval_votes WHERE approval_id = :approval_id ORDER BY at, voter;
+
+-- name: due_approval_timers
+SELECT approval_id, kind FROM approval_timers WHERE fired = 0 AND due <= :now ORDER BY due, approval_id, kind;
+
+-- name: next_approval_timer
+SELECT min(due) AS due FROM approval_timers WHERE fired = 0;
+
+-- name: fire_approval_timer
+UPDATE approval_timers SET fired = 1 WHERE approval_id = :approval_id AND kind = :kind AND fired = 0;
+
+-- name: escalate_approval
+UPDATE approval_policies SET escalated = 1 WHERE approval_id = :approval_id;

@@ -1,0 +1,94 @@
+"""The approval policies' timers: reminders, escalations and expiries, fired from durable rows.
+
+`fire_approval_timers()` fires every timer due on the service's clock (so `serve --clock virtual`
+and `stepstone clock advance` move them like any timer); `approval_timer_loop` calls it while the
+server runs, waking at the next timer's due time and at least every `APPROVAL_TIMER_POLL` seconds
+(the clock may jump). Each timer is claimed in the store before it acts (`fire_approval_timer`),
+so it acts once across restarts and nodes. Every reminder, escalation and expiry is audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from stepstone.integrations.approval_policy import EXPIRED
+from stepstone.integrations.approvals import ApprovalIntegration
+from stepstone.service.approvals import ApprovalOperations, decision_output
+from stepstone.store.approvals import ApprovalRow
+
+__all__ = ["APPROVAL_TIMER_POLL", "ApprovalTimerOperations", "approval_timer_loop"]
+
+APPROVAL_TIMER_POLL = 0.5
+log = logging.getLogger("stepstone.approvals")
+
+
+class ApprovalTimerOperations(ApprovalOperations):
+    """Reminders, escalations and expiries of approval requests."""
+
+    _approval_mail: ApprovalIntegration | None = None
+
+    def use_approval_mail(self, integration: ApprovalIntegration) -> None:
+        """E-mail reminders and escalations through the approval integration (the composition root)."""
+        self._approval_mail = integration
+
+    async def fire_approval_timers(self) -> int:
+        """Fire every approval timer due now; how many fired."""
+        fired = 0
+        for approval_id, kind in await self.store.due_approval_timers(self.clock.now()):
+            if not await self.store.fire_approval_timer(approval_id, kind):
+                continue  # another node (or an earlier round) fired it
+            fired += 1
+            row = await self.store.get_approval(approval_id)
+            if row is None or row.status != "pending":
+                continue
+            task = await self.store.get_task(row.execution_arn, row.task_id)
+            if task is None or task.status != "open":
+                continue
+            row, policy = await self.policy_of(row)
+            if kind == "expire":
+                await self._expire(row)
+                continue
+            if kind == "remind":
+                voted = frozenset(v.voter for v in await self.store.list_approval_votes(row.id))
+                to, why, action = row.approvers, "Reminder", "ApprovalReminder"
+            else:
+                voted, to, why, action = frozenset(), policy.escalate_to, "Escalated", "ApprovalEscalation"
+            sent = await self._approval_mail.notify(row, to, why, voted) if self._approval_mail else 0
+            await self.record_audit(
+                action, accepted=True, reason=f"{why.lower()} e-mailed to {sent} (request {row.id})",
+                execution_arn=row.execution_arn, state_name=row.state_name,
+            )  # fmt: skip
+        return fired
+
+    async def _expire(self, row: ApprovalRow) -> None:
+        now = self.clock.now()
+        decided, won = await self.store.decide_approval(
+            row.id, "rejected", "stepstone (expired)", "expired", now
+        )
+        if not won or decided is None:
+            return
+        token = self.keys.remint(row.execution_arn, row.task_id, row.token_hash)
+        if token is not None:
+            cause = json.dumps(decision_output(decided))
+            await self.send_task_failure({"taskToken": token, "error": EXPIRED, "cause": cause})
+        await self.record_audit(
+            "ApprovalExpired", accepted=True, reason=f"expired (request {row.id})",
+            execution_arn=row.execution_arn, state_name=row.state_name,
+        )  # fmt: skip
+
+
+async def approval_timer_loop(service: ApprovalTimerOperations) -> None:
+    """Fire approval timers as they fall due, until cancelled."""
+    while True:
+        try:
+            await service.fire_approval_timers()
+            due = await service.store.next_approval_timer_due()
+        except Exception:  # a store hiccup must not end the loop: try again at the next poll
+            log.exception("approval timers")
+            due = None
+        wait = APPROVAL_TIMER_POLL
+        if due is not None:
+            wait = min(wait, max((due - service.clock.now()).total_seconds(), 0.0))
+        await asyncio.sleep(wait)
