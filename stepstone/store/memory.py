@@ -443,7 +443,7 @@ class MemoryStore(MemoryDeployments):
         """A heartbeat or callback of the task: its provisional hand-out was delivered."""
         key = (task.execution_arn, task.task_id)
         self._forget_hand_outs(
-            [a for a, r in self.activity_tasks.items() if (r.execution_arn, r.task_id) == key]
+            [a for a, r in self.activity_tasks.items() if (r.execution_arn, r.task_id) == key and r.deliveries]
         )
 
     def _forget_hand_outs(self, ids: Sequence[int]) -> None:

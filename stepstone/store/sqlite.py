@@ -406,7 +406,7 @@ class SqliteStore(SqliteOps, SqliteDeployments):
             if c.execute(Q["close_task_by_callback"], params).rowcount:
                 task = _task(c.execute(Q["task_by_hash"], {"token_hash": token_hash}).fetchone())
                 c.execute(Q["enqueue"], {"execution_arn": task.execution_arn, "event": event})
-                c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
+                c.execute(Q["confirm_task_hand_out"], _task_key(task))  # its hand-out was delivered
                 return CallbackOutcome("accepted", task)
             r = c.execute(Q["task_by_hash"], {"token_hash": token_hash}).fetchone()
             if r is None:
@@ -429,7 +429,7 @@ class SqliteStore(SqliteOps, SqliteDeployments):
             beat = None if task.heartbeat_seconds is None else now + timedelta(seconds=task.heartbeat_seconds)
             c.execute(Q["heartbeat_task"], {"token_hash": token_hash, "heartbeat_at": ts(beat)})
             c.execute(Q["enqueue"], {"execution_arn": task.execution_arn, "event": event})
-            c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
+            c.execute(Q["confirm_task_hand_out"], _task_key(task))  # its hand-out was delivered
             return CallbackOutcome("accepted", task)
 
         return await self._write(tx)

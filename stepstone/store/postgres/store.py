@@ -401,7 +401,7 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
             if closed is not None:
                 task = _task(closed)
                 await self._enqueue(c, task.execution_arn, event)
-                await c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
+                await c.execute(Q["confirm_task_hand_out"], _task_key(task))  # its hand-out was delivered
                 return CallbackOutcome("accepted", task)
             r = await (await c.execute(Q["task_by_hash"], {"token_hash": token_hash})).fetchone()
             if r is None:
@@ -422,7 +422,7 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
             beat = None if task.heartbeat_seconds is None else now + timedelta(seconds=task.heartbeat_seconds)
             await c.execute(Q["heartbeat_task"], {"token_hash": token_hash, "heartbeat_at": beat})
             await self._enqueue(c, task.execution_arn, event)
-            await c.execute(Q["dequeue_task_activities"], _task_key(task))  # its hand-out was delivered
+            await c.execute(Q["confirm_task_hand_out"], _task_key(task))  # its hand-out was delivered
             return CallbackOutcome("accepted", task)
 
     # activities -------------------------------------------------------------------------------------

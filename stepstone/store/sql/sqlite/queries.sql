@@ -124,6 +124,11 @@ ON CONFLICT (execution_arn, task_id) DO NOTHING;
 UPDATE tasks SET status = 'closed', closed = :closed
 WHERE execution_arn = :execution_arn AND task_id = :task_id AND status = 'open';
 
+-- name: confirm_task_hand_out
+-- a heartbeat or callback proves a hand-out arrived; a task never handed out (answered by address)
+-- stays queued for its worker
+DELETE FROM activity_tasks WHERE execution_arn = :execution_arn AND task_id = :task_id AND deliveries > 0;
+
 -- name: dequeue_task_activities
 DELETE FROM activity_tasks WHERE execution_arn = :execution_arn AND task_id = :task_id;
 
