@@ -11,6 +11,9 @@ import pytest
 from hypothesis import settings
 
 from tests import pgserver
+from tests.aws.motoserver import moto, moto_session  # a moto server (AWS services) for any test
+
+__all__ = ["moto", "moto_session"]
 
 # CI must be reproducible: the same examples every run (locally, hypothesis keeps exploring).
 settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -68,12 +68,12 @@ def test_invalid_input_is_a_validation_exception(server: Server) -> None:
 
 
 def test_unimplemented_operation_is_unknown(server: Server) -> None:
-    client = server.client()
+    client = server.client()  # a fake service of six operations (the real one has all 37)
     with pytest.raises(ClientError) as caught:
-        client.list_map_runs(executionArn=EXECUTION_ARN)
+        client.list_activities()
     error = caught.value.response["Error"]
     assert error["Code"] == "UnknownOperationException"
-    assert error["Message"] == "stepstone does not implement ListMapRuns yet."
+    assert error["Message"] == "stepstone does not implement ListActivities yet."
 
 
 def test_unexpected_exception_is_an_opaque_internal_failure(

@@ -258,7 +258,8 @@ MAP_RUN = "arn:aws:states:us-east-1:123456789012:mapRun:fuzz/map:1a2b"
     [
         ({}, "ValidationException"),  # was InternalFailure
         ({"stateMachineArn": "MACHINE", "mapRunArn": MAP_RUN}, "ValidationException"),
-        ({"mapRunArn": MAP_RUN}, "ResourceNotFound"),  # stepstone keeps no Map Runs
+        ({"mapRunArn": MAP_RUN}, "ResourceNotFound"),  # AWS's answer for a Map Run that does not exist
+        ({"mapRunArn": MAP_RUN.replace(":mapRun:", ":execution:")}, "InvalidArn"),  # not a Map Run ARN
     ],
 )
 def test_list_executions_needs_exactly_one_of_machine_or_map_run(world: World, body: Any, error: str) -> None:

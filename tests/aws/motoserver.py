@@ -1,7 +1,8 @@
 """A moto server (the real AWS wire protocols, served locally) for the tests that call AWS services.
 
 One server per test session on a free loopback port; `reset` empties every service between tests
-through moto's own reset API, so tests never see each other's queues, tables or buckets.
+through moto's own reset API, so tests never see each other's queues, tables or buckets. The fixtures
+(`moto_session`, `moto`) are registered for the whole suite by tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+import pytest
 
 #: What a client needs to reach moto: placeholder credentials (moto accepts any) and the region.
 CREDENTIALS = {
@@ -68,3 +71,24 @@ def running() -> Iterator[MotoServer]:
         yield MotoServer(f"http://{host}:{port}")
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_session() -> Iterator[MotoServer]:
+    """One moto server for the whole session."""
+    with running() as server:
+        yield server
+
+
+@pytest.fixture
+def moto(moto_session: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServer]:
+    """The session's moto server, emptied before the test; this process's AWS SDK points at it (and so
+    does a `stepstone serve` started after it, which inherits the environment)."""
+    moto_session.reset()
+    for name, value in {
+        **CREDENTIALS,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": moto_session.endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield moto_session

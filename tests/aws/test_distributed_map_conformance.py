@@ -14,13 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.aws.conftest import moto, moto_session
 from tests.aws.item_reader_cases import BODIES, recorded_test
 from tests.aws.motoserver import MotoServer
 from tests.conformance.harness import cases_dir, load_cases, load_run_module
 from tests.server.conftest import ServerProcess
-
-__all__ = ["moto", "moto_session"]
 
 DIRECTORY = cases_dir()
 CASES = [

@@ -17,14 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.aws.conftest import moto, moto_session
 from tests.aws.motoserver import MotoServer
 from tests.conformance.aws_env import consume, needs_aws, provision
 from tests.conformance.harness import API_OUTCOMES, cases_dir, load_cases, load_run_module
 from tests.conformance.known_gaps import AWS_KNOWN_GAPS, KNOWN_GAPS
 from tests.server.conftest import ServerProcess
 
-__all__ = ["moto", "moto_session"]
 pytestmark = pytest.mark.slow
 
 DIRECTORY = cases_dir()

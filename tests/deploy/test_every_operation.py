@@ -1,6 +1,6 @@
-"""Every Step Functions operation stepstone answers (34 of the 37: the three Map Run operations come with
-Distributed Map), called through boto3 on a real server; every answer checked against botocore's
-output shape, every refusal an error code the model lists for that operation."""
+"""All 37 Step Functions operations (every one in botocore's model), called through boto3 on a real
+server; every answer checked against botocore's output shape, every refusal an error code the model
+lists for that operation. The Map Run operations run on a real Distributed Map over S3 (moto)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from stepstone.api import shapes
+from tests.aws.distributed import BUCKET, map_run_arn, map_state
+from tests.aws.motoserver import MotoServer
 from tests.deploy.shapes import ShapeChecks
 from tests.server.conftest import ServerProcess
 from tests.server.test_callbacks import wait_for
 
 pytestmark = pytest.mark.slow
 ROLE = "arn:aws:iam::123456789012:role/r"
-MAP_RUN = {"DescribeMapRun", "ListMapRuns", "UpdateMapRun"}
 
 
 def machine(states: dict[str, Any], start: str) -> str:
@@ -32,7 +33,48 @@ def refused(call: Any, **kwargs: Any) -> str:
     return str(error.value.response["Error"]["Code"])
 
 
-def test_every_operation_answers_in_aws_shape(server: ServerProcess) -> None:
+def drive_map_run(sfn: Any, moto: MotoServer, activity: str) -> None:
+    """A Distributed Map over items in S3 whose children wait on `activity`: the Map Run is described,
+    listed, its children listed and its concurrency raised while it runs, then described once done."""
+    s3: Any = moto.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="items.json", Body=b'[{"n": 1}, {"n": 2}, {"n": 3}]')
+    processor = {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": activity, "End": True}}}
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": BUCKET, "Key": "items.json"},
+    }
+    definition = map_state(processor, ItemReader=reader, MaxConcurrency=1, Label="items")
+    mapper = sfn.create_state_machine(name="mapper", definition=json.dumps(definition), roleArn=ROLE)
+    parent = sfn.start_execution(stateMachineArn=mapper["stateMachineArn"])["executionArn"]
+    first = sfn.get_activity_task(activityArn=activity, workerName="map")  # one child runs: the run is live
+    run = map_run_arn(sfn, parent)
+    described = sfn.describe_map_run(mapRunArn=run)
+    assert (described["status"], described["executionArn"], described["maxConcurrency"]) == (
+        "RUNNING", parent, 1,
+    )  # fmt: skip
+    assert [r["mapRunArn"] for r in sfn.list_map_runs(executionArn=parent)["mapRuns"]] == [run]
+    assert sfn.list_executions(mapRunArn=run)["executions"][0]["mapRunArn"] == run
+    sfn.update_map_run(mapRunArn=run, maxConcurrency=3, toleratedFailureCount=1)
+    sfn.send_task_success(taskToken=first["taskToken"], output="{}")
+    for _ in range(2):
+        sfn.send_task_success(taskToken=sfn.get_activity_task(activityArn=activity)["taskToken"], output="{}")
+    assert wait_for(sfn, parent)["status"] == "SUCCEEDED"
+    done = sfn.describe_map_run(mapRunArn=run)
+    assert (done["status"], done["maxConcurrency"], done["toleratedFailureCount"]) == ("SUCCEEDED", 3, 1)
+    assert done["itemCounts"]["succeeded"] == done["executionCounts"]["succeeded"] == 3
+    assert "stopDate" in sfn.list_map_runs(executionArn=parent)["mapRuns"][0]
+    # refusals: a finished run cannot be updated; a Map Run ARN that names no run is not found
+    assert refused(sfn.update_map_run, mapRunArn=run, maxConcurrency=2) == "ValidationException"
+    missing = run.rsplit(":", 1)[0] + ":00000000-0000-4000-8000-000000000000"
+    assert refused(sfn.describe_map_run, mapRunArn=missing) == "ResourceNotFound"
+    assert refused(sfn.list_executions, mapRunArn=missing) == "ResourceNotFound"
+    assert refused(sfn.list_map_runs, executionArn=parent + "x") == "ExecutionDoesNotExist"
+
+
+def test_every_operation_answers_in_aws_shape(moto: MotoServer, server: ServerProcess) -> None:
+    # `moto` first: the server inherits the environment that points its AWS calls at moto
     checks = ShapeChecks()
     sfn = checks.attach(server.client())
     activity = sfn.create_activity(name="work")["activityArn"]
@@ -136,7 +178,10 @@ def test_every_operation_answers_in_aws_shape(server: ServerProcess) -> None:
     assert wait_for(sfn, run)["stateMachineAliasArn"] == alias
     sfn.delete_state_machine_alias(stateMachineAliasArn=alias)
     sfn.delete_state_machine_version(stateMachineVersionArn=v2)
-    assert [m["name"] for m in sfn.list_state_machines()["stateMachines"]] == ["worker", "waits", "express"]
+    drive_map_run(sfn, moto, activity)
+    assert [m["name"] for m in sfn.list_state_machines()["stateMachines"]] == [
+        "worker", "waits", "express", "mapper",
+    ]  # fmt: skip
     sfn.delete_state_machine(stateMachineArn=express["stateMachineArn"])
     sfn.delete_activity(activityArn=activity)
 
@@ -156,9 +201,9 @@ def test_every_operation_answers_in_aws_shape(server: ServerProcess) -> None:
         "TaskDoesNotExist",
     )
 
-    expected = set(shapes.OPERATIONS) - MAP_RUN
-    assert len(expected) == 34
-    assert checks.answered == expected, sorted(expected - checks.answered)
+    model = server.client().meta.service_model.operation_names  # every operation in botocore's model
+    assert len(model) == 37 and set(shapes.OPERATIONS) == set(model)
+    assert checks.answered == set(model), sorted(set(model) - checks.answered)
     assert checks.problems == []
     for operation, codes in checks.errors.items():
         assert codes <= set(shapes.OPERATIONS[operation][2]), (operation, codes)

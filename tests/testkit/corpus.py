@@ -1,14 +1,15 @@
 """The shared corpus of real-world definitions and Step Functions Local mock files, found beside the
-repository (`<parent>/shared/corpus`) or at $STEPSTONE_CORPUS; deploy-time placeholders filled in the
+repository (`<parent>/shared/corpus`) or at $STEPSTONE_CORPUS_DIR; deploy-time placeholders filled in the
 way the corpus README says a deploy tool would."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
+
+from tests.asl.corpus import CORPUS
 
 _WHOLE = re.compile(r"^\$\{([^}]+)\}$")
 _INSIDE = re.compile(r"\$\{([^}]+)\}")
@@ -23,15 +24,8 @@ _NUMBERS = {
 
 
 def corpus_dir() -> Path | None:
-    """The corpus folder, or None when this machine has none."""
-    env = os.environ.get("STEPSTONE_CORPUS")
-    if env:
-        return Path(env)
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "corpus"
-        if (candidate / "mocks").is_dir():
-            return candidate
-    return None
+    """The corpus folder (tests/asl/corpus.py finds it), or None when this machine has none."""
+    return CORPUS if (CORPUS / "mocks").is_dir() else None
 
 
 def _function_arn(name: str) -> str:

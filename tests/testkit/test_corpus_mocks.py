@@ -2,16 +2,15 @@
 repositories: every test case runs here to the outcome its repository's tests (or makefile queries)
 expect. Retry intervals are skipped with the virtual clock instead of slept through.
 
-Not run, and why (each is listed in NOT_RUN with its reason, and checked to load):
-- step-functions-direct-integrations: its state machine is CDK code, not a definition in the corpus;
-- Step-Functions-Local-Testing: the mocked GetItem returns no Item, so the unmocked DynamoDB PutItem runs
-  for real, and stepstone has no DynamoDB integration;
-- the HybridPath cases that leave SQSState unmocked (two files) send to a real SQS queue, which stepstone
-  cannot (no SQS integration).
+The cases that leave a DynamoDB or SQS state unmocked (Step-Functions-Local-Testing's HappyPath and three
+HybridPath cases) run against moto in server mode, with the table or queue their repository's setup
+creates (AWS_CASES). Not run, and why (in NOT_RUN with its reason, and checked to load):
+- step-functions-direct-integrations: its state machine is CDK code, not a definition in the corpus.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 
 from stepstone.integrations.mock_config import MockConfig
 from stepstone.testkit import Stepstone, TestServer
+from tests.aws.motoserver import MotoServer
 from tests.testkit.corpus import corpus_dir, deployable
 
 CORPUS = corpus_dir()
@@ -187,13 +187,24 @@ CASES: dict[str, dict[str, tuple[str, Any, dict[str, Check]]]] = {
 NOT_RUN = {
     ("step-functions-direct-integrations__direct-integration__infra__test__MockConfigFile.json",
      "DirectIntegrationTest", "HappyPath"): "the state machine is CDK code, not a definition in the corpus",
+}  # fmt: skip
+
+#: The LambdaSQSIntegration samples' HybridPath: the mocked Lambda's result is what SQSState sends.
+LAMBDA_RESULT = {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}
+#: (mock file, state machine, test case) -> (definition, input, what the repository's setup creates in AWS:
+#: ("table", name) or ("queue", name)); the repository's own test setup names each resource:
+#: Step-Functions-Local-Testing runs in an account holding the `Orders` table (key `OrderId`) its machine
+#: names, and starts with input.json (`{"OrderId": "1"}`); aws-sam-app-sample-projects' README creates
+#: `sqsQueue`; test-step-function-locally creates nothing, so the queue its definitions name (`myQueue`)
+#: is made here.
+AWS_CASES: dict[tuple[str, str, str], tuple[str, Any, tuple[str, str]]] = {
     ("Step-Functions-Local-Testing__MockConfigFile.json", "MyStateMachine", "HappyPath"):
-        "the unmocked DynamoDB PutItem runs for real: no DynamoDB integration",
+        ("Step-Functions-Local-Testing__state-machine.asl.json", {"OrderId": "1"}, ("table", "Orders")),
     ("aws-sam-app-sample-projects__MockConfigFile.json", "LambdaSQSIntegration", "HybridPath"):
-        "the unmocked SQSState sends to a real queue: no SQS integration",
+        ("aws-sam-app-sample-projects__sqs-state-machine.json", {"message": "hello"}, ("queue", "sqsQueue")),
     **{
         ("test-step-function-locally__MockConfigFile.json", machine, "HybridPath"):
-            "the unmocked SQSState sends to a real queue: no SQS integration"
+            (f"test-step-function-locally__{machine}.asl.json", {}, ("queue", "myQueue"))
         for machine in ("StateMachine", "StateMachine2")
     },
 }  # fmt: skip
@@ -253,6 +264,47 @@ def test_test_case_runs_to_the_outcome_its_repository_expects(
     cases[case](kit.status(run), kit.history(run))
 
 
+@pytest.mark.parametrize(
+    ("mock", "machine", "case"),
+    [pytest.param(*key, id=f"{key[0].split('__')[0]}:{key[1]}#{key[2]}") for key in AWS_CASES],
+)
+def test_unmocked_dynamodb_and_sqs_states_reach_moto(
+    moto: MotoServer, tmp_path: Any, mock: str, machine: str, case: str
+) -> None:
+    assert CORPUS is not None
+    definition, execution_input, (kind, name) = AWS_CASES[mock, machine, case]
+    dynamodb: Any = moto.client("dynamodb")
+    sqs: Any = moto.client("sqs")
+    if kind == "table":
+        dynamodb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "OrderId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "OrderId", "AttributeType": "S"}],
+        )  # fmt: skip
+    else:
+        queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+    # started after `moto`: its AWS calls go to moto (AWS_ENDPOINT_URL)
+    with TestServer(tmp_path / "stepstone.db", mock_config=CORPUS / "mocks" / mock) as server:
+        kit = Stepstone(server)
+        arn = kit.create(machine, deployable(CORPUS / "defs" / definition))
+        run = kit.start(arn, execution_input, test_case=case)
+        kit.advance("1h")
+        kit.wait_until_done(run)
+        status, history = kit.status(run), kit.history(run)
+    if kind == "table":
+        # the mocked GetItem finds no Item, so the Choice's Default puts the order: it is in the table now
+        exited("DynamoDB PutItem")(status, history)
+        item = dynamodb.get_item(TableName=name, Key={"OrderId": {"S": "1"}})
+        assert item["Item"] == {"OrderId": {"S": "1"}}
+    else:
+        both_exited(status, history)
+        [message] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+        assert json.loads(message["Body"]) == LAMBDA_RESULT
+        sent = [e for e in history if e["type"] == "TaskSucceeded"][-1]["taskSucceededEventDetails"]
+        assert (sent["resourceType"], sent["resource"]) == ("sqs", "sendMessage")
+        assert json.loads(sent["output"])["MessageId"] == message["MessageId"]
+
+
 def test_every_mock_file_loads_and_every_test_case_is_run_or_says_why_not() -> None:
     assert CORPUS is not None
     files = sorted(p.name for p in (CORPUS / "mocks").glob("*.json"))
@@ -261,7 +313,7 @@ def test_every_mock_file_loads_and_every_test_case_is_run_or_says_why_not() -> N
     for name in files:
         config = MockConfig.load(CORPUS / "mocks" / name)
         every |= {(name, m, c) for m, cases in config.machines.items() for c in cases}
-    ran = {(mock, machine, case) for mock, machine, case in (p.values for p in RUNS)}
+    ran = {(mock, machine, case) for mock, machine, case in (p.values for p in RUNS)} | set(AWS_CASES)
     assert every == ran | set(NOT_RUN)
     assert not ran & set(NOT_RUN)
-    assert len(ran) == 35
+    assert len(ran) == 39 and len(NOT_RUN) == 1

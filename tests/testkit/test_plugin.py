@@ -118,7 +118,7 @@ def test_the_readme_example_runs_on_a_real_mock_file(pytester: pytest.Pytester) 
     corpus = corpus_dir()
     if corpus is None and not os.environ.get("CI"):
         pytest.skip("the shared corpus is not on this machine")
-    assert corpus is not None, "CI needs the shared corpus ($STEPSTONE_CORPUS)"
+    assert corpus is not None, "CI needs the shared corpus ($STEPSTONE_CORPUS_DIR)"
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("### Testing a workflow", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
