@@ -440,11 +440,11 @@ class MemoryStore(MemoryDeployments):
         self._forget_hand_outs(ids)
 
     def _delivered(self, task: TaskRow) -> None:
-        """A heartbeat or callback of the task: its provisional hand-out was delivered."""
+        """A heartbeat or callback of the task: its provisional hand-out was delivered (a task never
+        handed out, answered by address, stays queued for its worker)."""
         key = (task.execution_arn, task.task_id)
-        self._forget_hand_outs(
-            [a for a, r in self.activity_tasks.items() if (r.execution_arn, r.task_id) == key and r.deliveries]
-        )
+        rows = self.activity_tasks.items()
+        self._forget_hand_outs([a for a, r in rows if r.deliveries and (r.execution_arn, r.task_id) == key])
 
     def _forget_hand_outs(self, ids: Sequence[int]) -> None:
         for aid in ids:
