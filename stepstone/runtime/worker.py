@@ -29,6 +29,7 @@ from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
+from stepstone.integrations.messages import MESSAGE_WAIT
 from stepstone.integrations.mock_services import MockedServices
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
@@ -380,7 +381,10 @@ class Worker:
         )
 
     def _task_row(self, arn: str, command: InvokeTask, now: datetime) -> TaskRow:
-        with_token = command.token is not None or is_activity(command.resource)
+        # a message wait gets a token hash too (never handed out): its address can heartbeat it
+        with_token = (
+            command.token is not None or is_activity(command.resource) or command.resource == MESSAGE_WAIT
+        )
         token = self.keys.mint(arn, command.task_id)  # command.token is only its reference
         return TaskRow(
             execution_arn=arn,
