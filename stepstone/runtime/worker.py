@@ -29,7 +29,7 @@ from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
-from stepstone.integrations.messages import MESSAGE_WAIT
+from stepstone.integrations.messages import MESSAGE_WAIT, wait_row
 from stepstone.integrations.mock_services import MockedServices
 from stepstone.runtime.clock import Clock, SystemClock
 from stepstone.runtime.codec import (
@@ -54,6 +54,7 @@ from stepstone.store.base import (
     Transition,
     WorkItem,
 )
+from stepstone.store.messages import MessageWaitRow
 
 log = logging.getLogger("stepstone.runtime")
 
@@ -331,10 +332,15 @@ class Worker:
         cancel_timers: list[str] = []
         open_tasks: list[TaskRow] = []
         close: list[str] = []
+        waits: list[MessageWaitRow] = []
         for command in decision.commands:
             if isinstance(command, InvokeTask):
                 outbox.append(encode_invoke(command))
                 open_tasks.append(self._task_row(arn, command, now))
+                if command.resource == MESSAGE_WAIT and (
+                    wait := wait_row(arn, command.task_id, command.payload, now)
+                ):
+                    waits.append(wait)
             elif isinstance(command, ArmTimer):
                 arm.append((command.timer_id, command.due))
             elif isinstance(command, CancelTimer):
@@ -378,6 +384,7 @@ class Worker:
             open_tasks=open_tasks,
             close_tasks=close,
             closed_at=now,
+            message_waits=waits,
         )
 
     def _task_row(self, arn: str, command: InvokeTask, now: datetime) -> TaskRow:

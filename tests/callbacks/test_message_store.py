@@ -95,3 +95,32 @@ def test_votes_once_each_and_timers_fire_once(with_store: StoreRunner) -> None:
         assert await store.list_approval_votes("a1") == votes
 
     with_store(body)
+
+
+def test_a_wait_committed_with_its_task_takes_a_message_before_its_dispatch(with_store: StoreRunner) -> None:
+    async def body(store: Store) -> None:
+        row = await started(store)
+        inbox = await store.next_inbox(row.arn)
+        assert inbox is not None
+        task = TaskRow(row.arn, "t1", "W", "arn:stepstone:states:::message:wait", T0)
+        wait = MessageWaitRow(row.arn, "t1", "Paid", "k", True, T0)
+        await store.commit_transition(
+            Transition(row.arn, 0, inbox.id, "{}", "RUNNING", open_tasks=[task], message_waits=[wait])
+        )
+        assert (await store.publish_message(message("m1"), deliver)).delivered == ((row.arn, "t1"),)
+        # the late dispatch finds its task closed: it registers nothing and takes no buffered message
+        assert (await store.publish_message(message("m2", ttl=60), deliver)).buffered
+        assert not await store.wait_for_message(wait, deliver, T0)
+        other = await parked_again(store, row.arn)
+        assert await store.wait_for_message(
+            MessageWaitRow(row.arn, other, "Paid", "k", True, T0), deliver, T0
+        )
+
+    with_store(body)
+
+
+async def parked_again(store: Store, arn: str) -> str:
+    """A second open task on the execution (version 1 by now)."""
+    task = TaskRow(arn, "t2", "W", "arn:stepstone:states:::message:wait", T0)
+    await store.commit_transition(Transition(arn, 1, None, "{}", "RUNNING", open_tasks=[task]))
+    return "t2"

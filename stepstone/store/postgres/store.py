@@ -44,7 +44,7 @@ from stepstone.store.base import (
 from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.approval_policies import ApprovalPoliciesMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
-from stepstone.store.postgres.messages import MessagesMixin
+from stepstone.store.postgres.messages import MessagesMixin, wait_params
 from stepstone.store.postgres.schema import migrate
 
 #: Wake-up keys: "work" wakes every worker; other keys name a `Signals` key (an activity ARN, ...).
@@ -240,9 +240,11 @@ class PostgresStore(MessagesMixin, ApprovalPoliciesMixin, AccountsMixin):
     async def commit_transition(self, t: Transition) -> None:
         """The whole transition in one statement (`transition`): one round trip, one transaction."""
         arn = t.execution_arn
-        if set(t.cancel_timers) & {tid for tid, _ in t.arm_timers} or set(t.close_tasks) & {
-            task.task_id for task in t.open_tasks
-        }:
+        if (
+            t.message_waits
+            or set(t.cancel_timers) & {tid for tid, _ in t.arm_timers}
+            or set(t.close_tasks) & {task.task_id for task in t.open_tasks}
+        ):
             await self._commit_pipelined(t)  # statements that must see each other's writes
             return
         wake = [f"{self.owner} {WORK}"] if t.arm_timers else []  # other nodes may have a later timer
@@ -303,6 +305,7 @@ class PostgresStore(MessagesMixin, ApprovalPoliciesMixin, AccountsMixin):
                         {"execution_arn": arn, "timer_id": tid, "due": due} for tid, due in t.arm_timers
                     ])  # fmt: skip
                     await _many(cur, "insert_task", [_task_params(task) for task in t.open_tasks])
+                    await _many(cur, "insert_message_wait", [wait_params(w) for w in t.message_waits])
                     keys = [{"execution_arn": arn, "task_id": task_id} for task_id in t.close_tasks]
                     await _many(cur, "close_task", [{**key, "closed": t.closed_at} for key in keys])
                     await _many(cur, "dequeue_task_activities", keys)
