@@ -28,7 +28,7 @@ from stepstone.asl.json import JSON
 from stepstone.integrations.base import Registry, TaskRequest, TaskResult
 from stepstone.store.messages import Delivery, MessageStore, MessageWaitRow
 
-__all__ = ["INVALID_REQUEST", "MESSAGE_WAIT", "MessageWaitIntegration", "correlation_text"]
+__all__ = ["INVALID_REQUEST", "MESSAGE_WAIT", "MessageWaitIntegration", "correlation_text", "wait_row"]
 
 MESSAGE_WAIT = "arn:stepstone:states:::message:wait"
 INVALID_REQUEST = "Message.InvalidRequest"
@@ -52,6 +52,19 @@ def _parse(payload: JSON) -> tuple[str, str, bool]:
     if resume not in ("All", "One"):
         raise ValueError("Resume must be 'All' or 'One'")
     return name, correlation_text(payload["CorrelationKey"]), resume == "All"
+
+
+def wait_row(execution_arn: str, task_id: str, payload: JSON, now: datetime) -> MessageWaitRow | None:
+    """The wait a message:wait task registers; None for bad Parameters (its dispatch fails the task).
+
+    The runtime commits it with the transition that opens the task, so a message published as soon
+    as the task shows as open finds it; the dispatch then only looks for a buffered message.
+    """
+    try:
+        name, key, resume_all = _parse(payload)
+    except ValueError:
+        return None
+    return MessageWaitRow(execution_arn, task_id, name, key, resume_all, now)
 
 
 @dataclass(slots=True)

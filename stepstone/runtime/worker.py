@@ -30,6 +30,7 @@ from stepstone.engine.state import ExecutionState
 from stepstone.engine.tokens import KeyRing, resolve_token_references, token_hash, token_reference
 from stepstone.integrations.activities import is_activity
 from stepstone.integrations.base import Registry, dispatch, request_from_command, task_event
+from stepstone.integrations.messages import MESSAGE_WAIT, wait_row
 from stepstone.integrations.mock_services import MockedServices
 from stepstone.integrations.status_events import EventDelivery
 from stepstone.metrics import (
@@ -69,6 +70,7 @@ from stepstone.store.base import (
     Transition,
     WorkItem,
 )
+from stepstone.store.messages import MessageWaitRow
 
 log = logging.getLogger("stepstone.runtime")
 
@@ -410,10 +412,15 @@ class Worker:
         cancel_timers: list[str] = []
         open_tasks: list[TaskRow] = []
         close: list[str] = []
+        waits: list[MessageWaitRow] = []
         for command in decision.commands:
             if isinstance(command, InvokeTask):
                 outbox.append(encode_invoke(command))
                 open_tasks.append(self._task_row(arn, command, now))
+                if command.resource == MESSAGE_WAIT and (
+                    wait := wait_row(arn, command.task_id, command.payload, now)
+                ):
+                    waits.append(wait)
             elif isinstance(command, ArmTimer):
                 arm.append((command.timer_id, command.due))
             elif isinstance(command, CancelTimer):
@@ -462,10 +469,14 @@ class Worker:
             open_tasks=open_tasks,
             close_tasks=close,
             closed_at=now,
+            message_waits=waits,
         )
 
     def _task_row(self, arn: str, command: InvokeTask, now: datetime) -> TaskRow:
-        with_token = command.token is not None or is_activity(command.resource)
+        # a message wait gets a token hash too (never handed out): its address can heartbeat it
+        with_token = (
+            command.token is not None or is_activity(command.resource) or command.resource == MESSAGE_WAIT
+        )
         token = self.keys.mint(arn, command.task_id)  # command.token is only its reference
         return TaskRow(
             execution_arn=arn,

@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 from stepstone.store.approval_policies import ApprovalPolicyStore
 from stepstone.store.approvals import ApprovalStore
 from stepstone.store.deployments import DeploymentStore
-from stepstone.store.messages import MessageStore
+from stepstone.store.messages import MessageStore, MessageWaitRow
 from stepstone.store.security import SecurityStore
 
 TaskStatus = Literal["open", "closed"]
@@ -156,6 +156,8 @@ class Transition:
     open_tasks: Sequence[TaskRow] = ()
     close_tasks: Sequence[str] = ()
     closed_at: datetime | None = None
+    #: message waits of tasks opened here, registered with them so no message can slip in between
+    message_waits: Sequence[MessageWaitRow] = ()
 
 
 @dataclass(frozen=True, slots=True)

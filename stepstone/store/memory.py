@@ -222,6 +222,8 @@ class MemoryStore(MemoryDeployments):
             self.timers[(t.execution_arn, timer_id)] = due
         for task in t.open_tasks:
             self.tasks.setdefault((task.execution_arn, task.task_id), task)
+        for wait in t.message_waits:
+            self.message_waits.setdefault((wait.execution_arn, wait.task_id), wait)
         for task_id in t.close_tasks:
             key = (t.execution_arn, task_id)
             open_task = self.tasks.get(key)
@@ -314,6 +316,9 @@ class MemoryStore(MemoryDeployments):
         return True
 
     async def wait_for_message(self, wait: MessageWaitRow, deliver: Delivery, now: datetime) -> bool:
+        task = self.tasks.get((wait.execution_arn, wait.task_id))
+        if task is None or task.status != "open":
+            return False  # a message (or a timeout) closed it already: nothing to wait for
         self.message_waits.setdefault((wait.execution_arn, wait.task_id), wait)
         buffered = sorted(
             (m for m, consumed in self.messages.values() if not consumed and m.expires > now

@@ -43,7 +43,7 @@ from stepstone.store.messages import Delivery, MessageRow, MessageWaitRow, Publi
 from stepstone.store.security import AccessKeyRow, AuditRow
 from stepstone.store.sqlite_approval_policies import fire_tx, policy_of, put_policy_tx, vote_tx, votes_of
 from stepstone.store.sqlite_deployments import SqliteDeployments
-from stepstone.store.sqlite_messages import publish_tx, wait_tx
+from stepstone.store.sqlite_messages import publish_tx, wait_params, wait_tx
 from stepstone.store.sqlite_ops import SqliteOps
 from stepstone.store.sqlite_sql import Q, _dt, dt, ts
 from stepstone.store.sqlite_sql import load_queries as load_queries
@@ -334,6 +334,8 @@ class SqliteStore(SqliteOps, SqliteDeployments):
                 )
             if t.open_tasks:
                 c.executemany(Q["insert_task"], [_task_params(task) for task in t.open_tasks])
+            if t.message_waits:
+                c.executemany(Q["insert_message_wait"], [wait_params(w, ts) for w in t.message_waits])
             closed = ts(t.closed_at) if t.close_tasks else None
             for task_id in t.close_tasks:
                 key = {"execution_arn": arn, "task_id": task_id}

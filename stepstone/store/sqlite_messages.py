@@ -37,16 +37,25 @@ def _deliver(
     return True
 
 
+def wait_params(wait: MessageWaitRow, ts: Stamp) -> dict[str, Any]:
+    """The `insert_message_wait` parameters of a wait (also used by `commit_transition`)."""
+    return {
+        "execution_arn": wait.execution_arn, "task_id": wait.task_id, "message_name": wait.message_name,
+        "correlation_key": wait.correlation_key, "resume_all": int(wait.resume_all),
+        "created": ts(wait.created),
+    }  # fmt: skip
+
+
 def wait_tx(
     c: sqlite3.Connection, q: Mapping[str, str], ts: Stamp, wait: MessageWaitRow, deliver: Delivery,
     now: datetime,
 ) -> bool:  # fmt: skip
     """`MessageStore.wait_for_message` inside the writer's transaction."""
+    task = c.execute(q["get_task"], {"execution_arn": wait.execution_arn, "task_id": wait.task_id}).fetchone()
+    if task is None or task["status"] != "open":
+        return False  # a message (or a timeout) closed it already: nothing to wait for
+    c.execute(q["insert_message_wait"], wait_params(wait, ts))
     key = {"message_name": wait.message_name, "correlation_key": wait.correlation_key}
-    c.execute(q["insert_message_wait"], {
-        **key, "execution_arn": wait.execution_arn, "task_id": wait.task_id,
-        "resume_all": int(wait.resume_all), "created": ts(wait.created),
-    })  # fmt: skip
     found = c.execute(q["buffered_message"], {**key, "now": ts(now)}).fetchone()
     if found is None:
         return False

@@ -130,3 +130,29 @@ def test_cli_publish_and_bad_requests(node: Node) -> None:
         "End": True}}})  # fmt: skip
     failed = wait_for(sfn, sfn.start_execution(stateMachineArn=bad_sm)["executionArn"])
     assert (failed["status"], failed["error"]) == ("FAILED", "Message.InvalidRequest")
+
+
+def test_a_message_wait_is_heartbeaten_by_address_and_times_out_without(node: Node) -> None:
+    sfn = node.sfn()
+    wait = waiting()
+    wait["States"]["Wait"].update(HeartbeatSeconds=3, Catch=[{"ErrorEquals": ["States.HeartbeatTimeout"],
+                                                              "Next": "Silent"}])  # fmt: skip
+    wait["States"]["Wait"].pop("End")
+    wait["States"]["Wait"]["Next"] = "Heard"
+    wait["States"].update(Heard={"Type": "Succeed"}, Silent={"Type": "Fail", "Error": "Silent"})
+    sm = machine(sfn, "beat", wait)
+    ex = sfn.start_execution(stateMachineArn=sm, input='{"order": "h"}')["executionArn"]
+    wait_until(lambda: parked(node, ex))
+    beats = 0
+    began = time.monotonic()
+    while time.monotonic() - began < 4.5:  # longer than HeartbeatSeconds: only the heartbeats keep it
+        status, body = node.call("HeartbeatTaskByAddress", {"executionArn": ex, "stateName": "Wait"})
+        assert status == 200, body
+        beats += 1
+        time.sleep(1)
+    assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING" and beats >= 4
+    assert publish(node, "h", {"heard": True})["delivered"] == 1
+    assert wait_for(sfn, ex)["status"] == "SUCCEEDED"
+    silent = sfn.start_execution(stateMachineArn=sm, input='{"order": "s"}')["executionArn"]
+    failed = wait_for(sfn, silent)
+    assert (failed["status"], failed["error"]) == ("FAILED", "Silent")

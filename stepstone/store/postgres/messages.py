@@ -22,6 +22,14 @@ def _wait(r: DictRow) -> MessageWaitRow:
     )  # fmt: skip
 
 
+def wait_params(wait: MessageWaitRow) -> dict[str, Any]:
+    """The `insert_message_wait` parameters of a wait (also used by `commit_transition`)."""
+    return {
+        "execution_arn": wait.execution_arn, "task_id": wait.task_id, "message_name": wait.message_name,
+        "correlation_key": wait.correlation_key, "resume_all": int(wait.resume_all), "created": wait.created,
+    }  # fmt: skip
+
+
 class MessagesMixin:
     """Waits and messages over `self.db`; `_enqueue` queues an event and wakes the nodes."""
 
@@ -45,10 +53,11 @@ class MessagesMixin:
     async def wait_for_message(self, wait: MessageWaitRow, deliver: Delivery, now: datetime) -> bool:
         key = {"message_name": wait.message_name, "correlation_key": wait.correlation_key}
         async with self.db.transaction() as c:
-            await c.execute(Q["insert_message_wait"], {
-                **key, "execution_arn": wait.execution_arn, "task_id": wait.task_id,
-                "resume_all": int(wait.resume_all), "created": wait.created,
-            })  # fmt: skip
+            ids = {"execution_arn": wait.execution_arn, "task_id": wait.task_id}
+            task = await (await c.execute(Q["get_task"], ids)).fetchone()
+            if task is None or task["status"] != "open":
+                return False  # a message (or a timeout) closed it already: nothing to wait for
+            await c.execute(Q["insert_message_wait"], wait_params(wait))
             found = await (await c.execute(Q["buffered_message"], {**key, "now": now})).fetchone()
             if found is None:
                 return False

@@ -48,7 +48,7 @@ from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.approval_policies import ApprovalPoliciesMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
 from stepstone.store.postgres.deployments import DeploymentsMixin
-from stepstone.store.postgres.messages import MessagesMixin
+from stepstone.store.postgres.messages import MessagesMixin, wait_params
 from stepstone.store.postgres.ops import PostgresOps
 from stepstone.store.postgres.schema import migrate
 
@@ -271,9 +271,11 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
 
     async def _commit_transition(self, t: Transition) -> None:
         arn = t.execution_arn
-        if set(t.cancel_timers) & {tid for tid, _ in t.arm_timers} or set(t.close_tasks) & {
-            task.task_id for task in t.open_tasks
-        }:
+        if (
+            t.message_waits
+            or set(t.cancel_timers) & {tid for tid, _ in t.arm_timers}
+            or set(t.close_tasks) & {task.task_id for task in t.open_tasks}
+        ):
             await self._commit_pipelined(t)  # statements that must see each other's writes
             return
         wake = [f"{self.owner} {WORK}"] if t.arm_timers else []  # other nodes may have a later timer
@@ -334,6 +336,7 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
                         {"execution_arn": arn, "timer_id": tid, "due": due} for tid, due in t.arm_timers
                     ])  # fmt: skip
                     await _many(cur, "insert_task", [_task_params(task) for task in t.open_tasks])
+                    await _many(cur, "insert_message_wait", [wait_params(w) for w in t.message_waits])
                     keys = [{"execution_arn": arn, "task_id": task_id} for task_id in t.close_tasks]
                     await _many(cur, "close_task", [{**key, "closed": t.closed_at} for key in keys])
                     await _many(cur, "dequeue_task_activities", keys)
