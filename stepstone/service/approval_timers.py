@@ -1,7 +1,8 @@
 """The approval policies' timers: reminders, escalations and expiries, fired from durable rows.
 
-`fire_approval_timers()` fires every timer due on the service's clock (so `serve --clock virtual`
-and `stepstone clock advance` move them like any timer); `approval_timer_loop` calls it while the
+`fire_approval_timers()` fires every timer due on the service's clock (`Stepstone.AdvanceClock` calls
+it at each step, so `serve --clock virtual` and `stepstone clock advance` fire them in order with the
+engine's timers before returning); `approval_timer_loop` calls it while the
 server runs, waking at the next timer's due time and at least every `APPROVAL_TIMER_POLL` seconds
 (the clock may jump). Each timer is claimed in the store before it acts (`fire_approval_timer`),
 so it acts once across restarts and nodes. Every reminder, escalation and expiry is audited.
@@ -28,13 +29,24 @@ class ApprovalTimerOperations(ApprovalOperations):
     """Reminders, escalations and expiries of approval requests."""
 
     _approval_mail: ApprovalIntegration | None = None
+    _approval_timers_firing: asyncio.Lock | None = None
 
     def use_approval_mail(self, integration: ApprovalIntegration) -> None:
         """E-mail reminders and escalations through the approval integration (the composition root)."""
         self._approval_mail = integration
 
     async def fire_approval_timers(self) -> int:
-        """Fire every approval timer due now; how many fired."""
+        """Fire every approval timer due now; how many fired.
+
+        One round at a time: `AdvanceClock` and the timer loop both call this, and an advance must not
+        go on while the loop's round (which claimed a timer) is still sending its decision.
+        """
+        if self._approval_timers_firing is None:
+            self._approval_timers_firing = asyncio.Lock()
+        async with self._approval_timers_firing:
+            return await self._fire_due()
+
+    async def _fire_due(self) -> int:
         fired = 0
         for approval_id, kind in await self.store.due_approval_timers(self.clock.now()):
             if not await self.store.fire_approval_timer(approval_id, kind):

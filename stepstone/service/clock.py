@@ -2,15 +2,16 @@
 
 Only a server started with `--clock virtual` has a clock that can move. An advance runs the engine to
 idle, then jumps to the next armed timer (a Wait, a TimeoutSeconds or HeartbeatSeconds, a retry
-interval, an execution timeout) that falls inside the advance, lets the engine run to idle again, and
-so on; the clock ends at now + the advance, and the call returns when nothing is left to do. History
-timestamps are the virtual clock's, so a one-year wait reads as one year in GetExecutionHistory.
+interval, an execution timeout, an approval policy's reminder, escalation or expiry) that falls inside
+the advance, fires it, lets the engine run to idle again, and so on; the clock ends at now + the
+advance, and the call returns when nothing is left to do. History timestamps are the virtual clock's,
+so a one-year wait reads as one year in GetExecutionHistory.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from stepstone import errors as E
@@ -36,6 +37,14 @@ class ClockOperations(ServiceBase):
                 "This server's clock is the system clock; start it with `stepstone serve --clock virtual`"
             )
         return self.clock
+
+    async def fire_approval_timers(self) -> int:
+        """Fire the approval timers due now (`ApprovalTimerOperations` does; none without it)."""
+        return 0
+
+    async def _next_due(self) -> datetime | None:
+        dues = [await self.store.next_timer_due(), await self.store.next_approval_timer_due()]
+        return min((d for d in dues if d is not None), default=None)
 
     async def run_until_idle(self) -> None:
         """Let the engine work until nothing is queued and no command waits in the outbox.
@@ -67,10 +76,12 @@ class ClockOperations(ServiceBase):
             await self._run_until_idle()
             steps = 0
             while steps < MAX_STEPS:
-                due = await self.store.next_timer_due()
+                due = await self._next_due()
                 if due is None or due > target:
                     break
                 clock.set(due)
+                await self._run_until_idle()  # the engine's timers first, then the approvals'
+                await self.fire_approval_timers()
                 await self._run_until_idle()
                 steps += 1
             else:

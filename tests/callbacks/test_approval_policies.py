@@ -168,3 +168,29 @@ def test_an_unanswered_request_expires_into_a_catch(virtual: Virtual, smtp: tupl
     assert ("anonymous", "ApprovalExpired", "accepted") in [
         (e["principal"], e["action"], e["outcome"]) for e in virtual.audit() if e["executionArn"] == ex
     ]
+
+
+def test_an_advance_fires_approval_timers_in_order_before_it_returns(
+    virtual: Virtual, smtp: tuple[Inbox, int]
+) -> None:
+    """One advance past an expiry (600 s) and the 60 s Wait its Catch leads to: both fire in order, and
+    the execution has ended when the advance returns (no polling of the approval timers)."""
+    ask = {
+        "Type": "Task", "Resource": "arn:stepstone:states:::approval:request.waitForTaskToken",
+        "Parameters": {"Approvers": ["group:managers"], "Subject": "In order", "ExpireAfterSeconds": 600},
+        "Catch": [{"ErrorEquals": ["Approval.Expired"], "ResultPath": "$.why", "Next": "Later"}],
+        "End": True,
+    }  # fmt: skip
+    states = {"Ask": ask, "Later": {"Type": "Wait", "Seconds": 60, "End": True}}
+    sfn = virtual.sfn()
+    ex = sfn.start_execution(stateMachineArn=machine(sfn, "ordered", {"StartAt": "Ask", "States": states}))[
+        "executionArn"
+    ]
+    smtp[0].wait_for(f"{virtual.names['carol']}@example.com")
+    virtual.advance("12m")
+    assert sfn.describe_execution(executionArn=ex)["status"] == "SUCCEEDED"  # at once, not a poll later
+    events = sfn.get_execution_history(executionArn=ex)["events"]
+    at = {e["type"]: (e["timestamp"] - events[0]["timestamp"]).total_seconds() for e in events}
+    # the expiry fired at its due time (600 s after the request was made), not at the advance's end
+    assert 600 <= at["TaskFailed"] < 601
+    assert at["WaitStateExited"] - at["TaskFailed"] == 60
