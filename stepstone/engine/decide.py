@@ -24,6 +24,7 @@ from stepstone.engine import fanout, maprun, tasks
 from stepstone.engine.commands import ArmTimer, CancelTask, CancelTimer, Command
 from stepstone.engine.context import build_context
 from stepstone.engine.events import (
+    ApprovalNote,
     Event,
     MapRunUpdate,
     Redrive,
@@ -257,6 +258,11 @@ class Decider:
                 ignored = tasks.on_task_event(self, event)
                 if ignored is not None:
                     return ignored
+        elif isinstance(event, ApprovalNote):
+            task = self.state.open_tasks.get(event.task_id)
+            if task is None:
+                return f"no open task {event.task_id!r}"
+            self.emit("ApprovalNote", dict(event.details), self.state.frames[task.frame])
         elif isinstance(event, TimerFired):
             timer = self.state.timers.pop(event.timer_id, None)
             if timer is None:

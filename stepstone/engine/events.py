@@ -94,6 +94,18 @@ class TaskHeartbeat:
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalNote:
+    """Something that happened to an open approval task (a vote, a reminder, an escalation).
+
+    It changes nothing but the history, where it becomes stepstone's own `ApprovalNote` event with
+    these details (`kind`, `approver`, `comment`, ...; never a token). A closed task ignores it.
+    """
+
+    task_id: str
+    details: dict[str, JSON]
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     """A timer that a previous decision armed (ArmTimer) is due."""
 
@@ -136,6 +148,7 @@ Event = (
     | TaskSucceeded
     | TaskFailed
     | TaskHeartbeat
+    | ApprovalNote
     | TimerFired
     | Stop
     | Redrive

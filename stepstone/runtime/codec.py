@@ -13,6 +13,7 @@ from typing import Any
 
 from stepstone.engine.commands import InvokeTask
 from stepstone.engine.events import (
+    ApprovalNote,
     Event,
     ExecutionInfo,
     MapRunUpdate,
@@ -36,6 +37,7 @@ _EVENTS: dict[str, type[Any]] = {
         TaskSucceeded,
         TaskFailed,
         TaskHeartbeat,
+        ApprovalNote,
         TimerFired,
         Stop,
         Redrive,

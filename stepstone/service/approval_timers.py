@@ -14,15 +14,18 @@ import asyncio
 import json
 import logging
 
+from stepstone.asl.json import JSON
 from stepstone.integrations.approval_policy import EXPIRED
 from stepstone.integrations.approvals import ApprovalIntegration
-from stepstone.service.approvals import ApprovalOperations, decision_output
+from stepstone.service.approvals import ApprovalOperations, approval_note, decision_output
 from stepstone.store.approvals import ApprovalRow
 
 __all__ = ["APPROVAL_TIMER_POLL", "ApprovalTimerOperations", "approval_timer_loop"]
 
 APPROVAL_TIMER_POLL = 0.5
 log = logging.getLogger("stepstone.approvals")
+#: The history note's kind for each timer.
+NOTES = {"remind": "reminder", "escalate": "escalation", "expire": "expiry"}
 
 
 class ApprovalTimerOperations(ApprovalOperations):
@@ -49,14 +52,17 @@ class ApprovalTimerOperations(ApprovalOperations):
     async def _fire_due(self) -> int:
         fired = 0
         for approval_id, kind in await self.store.due_approval_timers(self.clock.now()):
-            if not await self.store.fire_approval_timer(approval_id, kind):
+            row = await self.store.get_approval(approval_id)
+            note = None  # the history note, queued as the timer is claimed: only for an open task
+            if row is not None and row.status == "pending":
+                task = await self.store.get_task(row.execution_arn, row.task_id)
+                if task is not None and task.status == "open":
+                    note = approval_note(row, NOTES[kind], **await self._recipients(row, kind))
+            if not await self.store.fire_approval_timer(approval_id, kind, note):
                 continue  # another node (or an earlier round) fired it
             fired += 1
-            row = await self.store.get_approval(approval_id)
-            if row is None or row.status != "pending":
-                continue
-            task = await self.store.get_task(row.execution_arn, row.task_id)
-            if task is None or task.status != "open":
+            self.worker.wake()
+            if row is None or note is None:
                 continue
             row, policy = await self.policy_of(row)
             if kind == "expire":
@@ -73,6 +79,12 @@ class ApprovalTimerOperations(ApprovalOperations):
                 execution_arn=row.execution_arn, state_name=row.state_name,
             )  # fmt: skip
         return fired
+
+    async def _recipients(self, row: ApprovalRow, kind: str) -> dict[str, JSON]:
+        if kind == "expire":
+            return {}
+        _row, policy = await self.policy_of(row)
+        return {"to": list(row.approvers if kind == "remind" else policy.escalate_to)}
 
     async def _expire(self, row: ApprovalRow) -> None:
         now = self.clock.now()

@@ -28,13 +28,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from stepstone import errors as E
+from stepstone.asl.json import JSON
+from stepstone.engine.events import ApprovalNote
 from stepstone.errors import ServiceError
 from stepstone.integrations.approval_policy import ApprovalPolicy
 from stepstone.integrations.approvals import GROUP_PREFIX
+from stepstone.runtime.codec import encode_event
 from stepstone.service.audit import AuditOperations, Caller
 from stepstone.service.callbacks import CallbackOperations
 from stepstone.service.users import SignInRequired, Viewer
-from stepstone.store.approval_policies import VoteRow
+from stepstone.store.approval_policies import InboxNote, VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus
 
 __all__ = [
@@ -52,6 +55,12 @@ __all__ = [
 ]
 
 log = logging.getLogger("stepstone.approvals")
+
+
+def approval_note(row: ApprovalRow, kind: str, **details: JSON) -> InboxNote:
+    """A vote, reminder, escalation or expiry as an `ApprovalNote` for the request's history, queued in
+    the transaction that records it; its details are {kind, approver, comment, ...}, never a token."""
+    return row.execution_arn, encode_event(ApprovalNote(row.task_id, {"kind": kind, **details}))
 
 
 class ApprovalNotFound(ServiceError):
@@ -213,7 +222,10 @@ class ApprovalOperations(AuditOperations, CallbackOperations):
                 raise AlreadyVoted(f"{viewer.name} already voted on this request.")
             # one vote per voter is the store's unique key: a concurrent second vote changes nothing
             vote = VoteRow(approval_id, viewer.name, approve, comment[:2000], now)
-            votes = await self.store.add_approval_vote(vote)
+            decision = "approve" if approve else "reject"
+            note = approval_note(row, "vote", approver=viewer.name, decision=decision, comment=vote.comment)
+            votes = await self.store.add_approval_vote(vote, note)
+            self.worker.wake()
             approvers = [v.voter for v in votes if v.approve]
             if approve and len(approvers) < policy.required:
                 return dataclasses.replace(row, comment=f"vote {len(approvers)} of {policy.required}")

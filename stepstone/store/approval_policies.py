@@ -32,6 +32,10 @@ class VoteRow:
     at: datetime
 
 
+#: An engine event queued with a vote or a timer: (execution ARN, the encoded event).
+InboxNote = tuple[str, str]
+
+
 class ApprovalPolicyStore(Protocol):
     """Policies, votes and timers of approval requests; each method is one transaction."""
 
@@ -43,8 +47,11 @@ class ApprovalPolicyStore(Protocol):
 
     async def get_approval_policy(self, approval_id: str) -> PolicyRow | None: ...
 
-    async def add_approval_vote(self, vote: VoteRow) -> list[VoteRow]:
-        """Record the vote unless this voter already voted; every vote of the request, oldest first."""
+    async def add_approval_vote(self, vote: VoteRow, note: InboxNote | None = None) -> list[VoteRow]:
+        """Record the vote unless this voter already voted; every vote of the request, oldest first.
+
+        A recorded vote queues `note` for its execution in the same transaction.
+        """
         ...
 
     async def list_approval_votes(self, approval_id: str) -> list[VoteRow]: ...
@@ -55,6 +62,9 @@ class ApprovalPolicyStore(Protocol):
 
     async def next_approval_timer_due(self) -> datetime | None: ...
 
-    async def fire_approval_timer(self, approval_id: str, kind: str) -> bool:
-        """Mark the timer fired (an `escalate` timer also marks the request escalated); False if it was."""
+    async def fire_approval_timer(self, approval_id: str, kind: str, note: InboxNote | None = None) -> bool:
+        """Mark the timer fired (an `escalate` timer also marks the request escalated); False if it was.
+
+        Firing it queues `note` for its execution in the same transaction.
+        """
         ...

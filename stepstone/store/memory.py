@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from stepstone.store.approval_policies import PolicyRow, VoteRow
+from stepstone.store.approval_policies import InboxNote, PolicyRow, VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
@@ -372,10 +372,12 @@ class MemoryStore(MemoryDeployments):
     async def get_approval_policy(self, approval_id: str) -> PolicyRow | None:
         return self.approval_policies.get(approval_id)
 
-    async def add_approval_vote(self, vote: VoteRow) -> list[VoteRow]:
+    async def add_approval_vote(self, vote: VoteRow, note: InboxNote | None = None) -> list[VoteRow]:
         votes = self.approval_votes.setdefault(vote.approval_id, [])
         if all(v.voter != vote.voter for v in votes):
             votes.append(vote)
+            if note is not None:
+                await self.enqueue(*note)
         return sorted(votes, key=lambda v: (v.at, v.voter))
 
     async def list_approval_votes(self, approval_id: str) -> list[VoteRow]:
@@ -388,11 +390,13 @@ class MemoryStore(MemoryDeployments):
     async def next_approval_timer_due(self) -> datetime | None:
         return min((at for at, fired in self.approval_timers.values() if not fired), default=None)
 
-    async def fire_approval_timer(self, approval_id: str, kind: str) -> bool:
+    async def fire_approval_timer(self, approval_id: str, kind: str, note: InboxNote | None = None) -> bool:
         timer = self.approval_timers.get((approval_id, kind))
         if timer is None or timer[1]:
             return False
         self.approval_timers[approval_id, kind] = (timer[0], True)
+        if note is not None:
+            await self.enqueue(*note)
         if kind == "escalate" and approval_id in self.approval_policies:
             self.approval_policies[approval_id] = dataclasses.replace(
                 self.approval_policies[approval_id], escalated=True

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from stepstone.store.approval_policies import PolicyRow, VoteRow
+from stepstone.store.approval_policies import InboxNote, PolicyRow, VoteRow
 from stepstone.store.approvals import ApprovalRow, ApprovalStatus, SessionRow, UserRow
 from stepstone.store.base import (
     ActivityRow,
@@ -464,8 +464,8 @@ class SqliteStore(SqliteOps, SqliteDeployments):
     async def get_approval_policy(self, approval_id: str) -> PolicyRow | None:
         return policy_of(await self._one("get_approval_policy", approval_id=approval_id))
 
-    async def add_approval_vote(self, vote: VoteRow) -> list[VoteRow]:
-        return await self._write(lambda c: vote_tx(c, Q, ts, vote))
+    async def add_approval_vote(self, vote: VoteRow, note: InboxNote | None = None) -> list[VoteRow]:
+        return await self._write(lambda c: vote_tx(c, Q, ts, vote, note))
 
     async def list_approval_votes(self, approval_id: str) -> list[VoteRow]:
         return votes_of(await self._all("approval_votes", approval_id=approval_id))
@@ -477,8 +477,8 @@ class SqliteStore(SqliteOps, SqliteDeployments):
         r = await self._one("next_approval_timer")
         return None if r is None or r["due"] is None else _dt(r["due"])
 
-    async def fire_approval_timer(self, approval_id: str, kind: str) -> bool:
-        return await self._write(lambda c: fire_tx(c, Q, approval_id, kind))
+    async def fire_approval_timer(self, approval_id: str, kind: str, note: InboxNote | None = None) -> bool:
+        return await self._write(lambda c: fire_tx(c, Q, approval_id, kind, note))
 
     # activities -------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -140,9 +141,26 @@ def test_two_of_three_no_self_approval_and_an_escalation(virtual: Virtual, smtp:
     assert ("anonymous", "ApprovalReminder", "accepted") in entries
     assert ("anonymous", "ApprovalEscalation", "accepted") in entries
     assert (names["dave"], "ApprovalDecision", "accepted") in entries
-    history = sfn.get_execution_history(executionArn=ex)["events"]
+    raw: list[dict[str, Any]] = []  # the wire's events: botocore drops the details it has no shape for
+    sfn.meta.events.register(
+        "after-call.sfn.GetExecutionHistory", lambda http_response, **_: raw.extend(
+            json.loads(http_response.content)["events"]
+        ),
+    )  # fmt: skip
+    history = sfn.get_execution_history(executionArn=ex)["events"]  # boto3 still parses it
     took = (history[-1]["timestamp"] - history[0]["timestamp"]).total_seconds()
     assert took >= 3600  # an hour passed on the virtual clock
+    notes = [e["approvalNoteEventDetails"] for e in raw if e["type"] == "ApprovalNote"]
+    assert [e["type"] for e in history].count("ApprovalNote") == len(notes) == 4
+    assert [(n["kind"], n.get("approver"), n.get("decision")) for n in notes] == [
+        ("vote", names["bob"], "approve"), ("reminder", None, None), ("escalation", None, None),
+        ("vote", names["dave"], "approve"),
+    ]  # fmt: skip
+    assert notes[1]["to"] == ["group:managers"] and notes[2]["to"] == ["group:directors"]
+    types = [e["type"] for e in raw]
+    assert types.index("ApprovalNote") > types.index("TaskSubmitted")  # while the task was open
+    assert types.index("TaskSucceeded") > max(i for i, t in enumerate(types) if t == "ApprovalNote")
+    assert "token" not in json.dumps(notes).lower()
 
 
 def test_an_unanswered_request_expires_into_a_catch(virtual: Virtual, smtp: tuple[Inbox, int]) -> None:

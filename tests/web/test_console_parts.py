@@ -201,3 +201,15 @@ def test_time_cells_carry_iso_timestamps_for_the_script() -> None:
     assert re.fullmatch(
         r'<time datetime="2024-01-02T03:04:05\+00:00">2024-01-02 03:04:05\.000 UTC</time>', when(T0)
     )
+
+
+def test_an_approval_note_reads_as_its_kind_approver_and_comment_in_its_state() -> None:
+    events = [
+        {"id": 1, "previousEventId": 0, "timestamp": T0, "type": "TaskStateEntered",
+         "stateEnteredEventDetails": {"name": "Ask", "input": "{}"}},
+        {"id": 2, "previousEventId": 1, "timestamp": T0 + timedelta(minutes=5), "type": "ApprovalNote",
+         "approvalNoteEventDetails": {"kind": "vote", "approver": "bob", "decision": "approve",
+                                      "comment": ""}},
+    ]  # fmt: skip
+    note = history_lines(events)[1]
+    assert (note.state, note.summary, note.tone) == ("Ask", "vote — bob — approve", "")

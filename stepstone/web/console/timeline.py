@@ -72,6 +72,8 @@ def _summary(kind: str, details: dict[str, Any]) -> str:
         parts.append(f"iteration {details['index']}")
     if "length" in details:
         parts.append(f"{details['length']} items")
+    if kind == "ApprovalNote":  # stepstone's own: a vote, reminder, escalation or expiry
+        parts.extend(str(details[k]) for k in ("kind", "approver", "decision", "comment") if details.get(k))
     return " — ".join(parts)
 
 
