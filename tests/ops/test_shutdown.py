@@ -55,6 +55,7 @@ class Load:
     def __init__(self, clients: list[Any], arn: str, threads: int = 4) -> None:
         self.clients, self.arn = clients, arn
         self.acknowledged: list[str] = []
+        self.cap = LIMIT  # bounded, but raised by `allow` for a phase that must see more
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._run, args=(t,)) for t in range(threads)]
@@ -63,7 +64,10 @@ class Load:
 
     def _run(self, t: int) -> None:
         n = 0
-        while not self.stop.is_set() and len(self.acknowledged) < LIMIT:
+        while not self.stop.is_set():
+            if len(self.acknowledged) >= self.cap:  # at the cap: idle until `allow` or `join`
+                time.sleep(0.05)
+                continue
             n += 1
             for client in self.clients:
                 try:
@@ -79,6 +83,11 @@ class Load:
                 break
             else:
                 time.sleep(0.05)
+
+    def allow(self, more: int) -> None:
+        """Let the load start `more` executions beyond those answered so far (a slow phase before
+        may have used up the cap)."""
+        self.cap = len(self.acknowledged) + more
 
     def wait_for(self, count: int, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -171,6 +180,7 @@ def test_sigterm_on_one_postgresql_node_hands_its_work_to_the_other_at_once(
         exited = time.monotonic()
         assert code == 0 and seconds < 10 + 5, (code, seconds, a.log.read_text()[-2000:])
         assert leases_held(pg_dsn, pid) == 0  # let go at exit, not 60 s later
+        load.allow(100)
         load.wait_for(len(load.acknowledged) + 20, timeout=30)  # B serves the load alone now
         promised = load.join()
         client = b.client()
