@@ -143,6 +143,9 @@ class Decider:
             self._rng = random.Random(self.seed)
         return self._rng
 
+    def _make_rng(self) -> random.Random:
+        return self.rng
+
     def emit(self, event_type: str, details: JSONObject | None, frame: Frame | None = None) -> int:
         """Append a history event; return its id."""
         state = self.state
@@ -181,7 +184,7 @@ class Decider:
             else None
         )
         variables = frame.variables if frame.parent is None else visible(self.program, self.state, frame)
-        return Env(context, variables, self.rng)
+        return Env(context, variables, make_rng=self._make_rng)  # seeded on the first draw only
 
     def arm(self, timer_id: str, kind: TimerKind, ref: str, due: datetime) -> None:
         self.state.timers[timer_id] = Timer(kind, ref, due)

@@ -46,8 +46,13 @@ _EVENTS: dict[str, type[Any]] = {
 }
 
 
+# Built once: `json.dumps` with options builds a new encoder on every call, and a transition encodes
+# its state, its events and its commands.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(value)
 
 
 def encode_event(event: Event) -> str:

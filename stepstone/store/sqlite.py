@@ -288,61 +288,11 @@ class SqliteStore(SqliteOps, SqliteDeployments):
         return None if r is None else InboxRow(r["id"], r["execution_arn"], r["event"])
 
     async def commit_transition(self, t: Transition) -> None:
-        def tx(c: sqlite3.Connection) -> None:
-            arn = t.execution_arn
-            if (
-                t.consumed_inbox_id is not None
-                and not c.execute(Q["consume_inbox"], {"id": t.consumed_inbox_id}).rowcount
-            ):
-                raise StoreConflict(arn)
-            applied = c.execute(
-                Q["apply_transition"],
-                {
-                    "arn": arn, "expected_version": t.expected_version, "state": t.state, "status": t.status,
-                    "output": t.output, "error": t.error, "cause": t.cause, "stop_date": ts(t.stop_date),
-                    "event_count": len(t.history),
-                },
-            ).rowcount  # fmt: skip
-            if not applied:
-                raise StoreConflict(arn)
-            # a transition's events share one time; statements with nothing to do are not run at all
-            # (this runs on the writer thread, and its Python time competes with the worker's)
-            times: dict[datetime, str | None] = {}
-            rows = []
-            for h in t.history:
-                at = times.get(h.timestamp)
-                if at is None:
-                    at = times[h.timestamp] = ts(h.timestamp)
-                rows.append({"execution_arn": arn, "id": h.id, "timestamp": at, "body": h.body})
-            try:
-                if rows:
-                    c.executemany(Q["insert_history"], rows)
-            except sqlite3.IntegrityError as exc:
-                raise StoreConflict(arn) from exc
-            if t.outbox:
-                c.executemany(
-                    Q["insert_outbox"], [{"execution_arn": arn, "command": cmd} for cmd in t.outbox]
-                )
-            if t.cancel_timers:
-                c.executemany(
-                    Q["cancel_timer"], [{"execution_arn": arn, "timer_id": tid} for tid in t.cancel_timers]
-                )
-            if t.arm_timers:
-                c.executemany(
-                    Q["arm_timer"],
-                    [{"execution_arn": arn, "timer_id": tid, "due": ts(due)} for tid, due in t.arm_timers],
-                )
-            if t.open_tasks:
-                c.executemany(Q["insert_task"], [_task_params(task) for task in t.open_tasks])
-            if t.message_waits:
-                c.executemany(Q["insert_message_wait"], [wait_params(w, ts) for w in t.message_waits])
-            closed = ts(t.closed_at) if t.close_tasks else None
-            for task_id in t.close_tasks:
-                key = {"execution_arn": arn, "task_id": task_id}
-                c.execute(Q["close_task"], {**key, "closed": closed})
-                c.execute(Q["dequeue_task_activities"], key)
-
-        await self._write(tx)
+        # Alone it is one write; queued beside other executions' transitions (a worker round), the
+        # writer may do them all with one `executemany` per statement (`sqlite_writer`).
+        await self._writer.call(
+            lambda c: _write_transitions(c, [t]), group=_write_transitions, item=t, key=t.execution_arn
+        )
 
     async def fire_due_timers(self, now: datetime, encode: TimerEncoder) -> int:
         def tx(c: sqlite3.Connection) -> int:
@@ -701,3 +651,66 @@ def _task_params(task: TaskRow) -> dict[str, Any]:
         "timeout_at": ts(task.timeout_at), "heartbeat_seconds": task.heartbeat_seconds,
         "heartbeat_at": ts(task.heartbeat_at),
     }  # fmt: skip
+
+
+def _write_transitions(c: sqlite3.Connection, transitions: list[Transition]) -> None:
+    """Every write of the given transitions (of distinct executions): one statement per kind of write.
+
+    The hot writes (inbox, execution row, history, closed tasks) take their rows as one JSON array,
+    so each is a single call into SQLite that runs without the GIL while the worker decides the next
+    transitions; the rarer ones use `executemany`. Raises `StoreConflict` if any guard fails (an inbox
+    row already consumed, a version moved on, a history id taken): the caller rolls back, and with
+    several transitions runs each alone to tell which. Statements with nothing to do are not run.
+    """
+    single = transitions[0].execution_arn if len(transitions) == 1 else "one of several executions"
+    consumed = [t.consumed_inbox_id for t in transitions if t.consumed_inbox_id is not None]
+    if consumed and c.execute(Q["consume_inbox_rows"], {"rows": _rows(consumed)}).rowcount != len(consumed):
+        raise StoreConflict(single)
+    applied = [
+        (t.execution_arn, t.expected_version, t.state, t.status, t.output, t.error, t.cause, ts(t.stop_date),
+         len(t.history))
+        for t in transitions
+    ]  # fmt: skip
+    if c.execute(Q["apply_transition_rows"], {"rows": _rows(applied)}).rowcount != len(transitions):
+        raise StoreConflict(single)
+    times: dict[datetime, str | None] = {}  # a transition's events share one time: format it once
+    history: list[tuple[str, int, str | None, str]] = []
+    close: list[tuple[str, str, str | None]] = []
+    outbox: list[dict[str, Any]] = []
+    cancel: list[dict[str, Any]] = []
+    arm: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    waits: list[dict[str, Any]] = []
+    for t in transitions:
+        arn = t.execution_arn
+        for h in t.history:
+            at = times.get(h.timestamp)
+            if at is None:
+                at = times[h.timestamp] = ts(h.timestamp)
+            history.append((arn, h.id, at, h.body))
+        outbox.extend({"execution_arn": arn, "command": cmd} for cmd in t.outbox)
+        cancel.extend({"execution_arn": arn, "timer_id": tid} for tid in t.cancel_timers)
+        arm.extend({"execution_arn": arn, "timer_id": tid, "due": ts(due)} for tid, due in t.arm_timers)
+        tasks.extend(_task_params(task) for task in t.open_tasks)
+        waits.extend(wait_params(w, ts) for w in t.message_waits)
+        closed = ts(t.closed_at) if t.close_tasks else None
+        close.extend((arn, task_id, closed) for task_id in t.close_tasks)
+    try:
+        if history:
+            c.execute(Q["insert_history_rows"], {"rows": _rows(history)})
+    except sqlite3.IntegrityError as exc:
+        raise StoreConflict(single) from exc
+    for query, rows in (
+        ("insert_outbox", outbox), ("cancel_timer", cancel), ("arm_timer", arm), ("insert_task", tasks),
+        ("insert_message_wait", waits),
+    ):  # fmt: skip
+        if rows:
+            c.executemany(Q[query], rows)
+    if close:
+        c.execute(Q["close_task_rows"], {"rows": _rows(close)})
+        c.execute(Q["dequeue_task_activity_rows"], {"rows": _rows(close)})
+
+
+def _rows(rows: Sequence[Any]) -> str:
+    # ASCII: SQLite's json_extract turns every \u escape back into the text it stands for
+    return json.dumps(rows, separators=(",", ":"))

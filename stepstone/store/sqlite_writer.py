@@ -7,6 +7,13 @@ commit. No caller hears of success before the COMMIT that holds its write return
 stays atomic and durable exactly as if it had its own transaction; only the commit (the WAL append)
 is shared. Under load this turns N commits and N thread hand-offs into one; alone, a write pays what
 it paid before. Results go back to the event loop in one call per batch, not one per write.
+
+A write may also name a *group* function that does the work of many such writes at once (the
+transitions of a worker round: one `executemany` per statement for all of them, rather than a
+handful of statements each). Consecutive writes with the same group function and distinct keys run
+through it under one savepoint; if it raises (a guard that failed, a conflict), that savepoint is
+rolled back and each write runs alone under its own, as above, so each still succeeds or fails by
+itself and every caller gets its own answer.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,6 +32,8 @@ from stepstone.metrics import DB_COMMIT
 
 T = TypeVar("T")
 WriteFn = Callable[[sqlite3.Connection], Any]
+#: Does the work of several writes at once, given each one's item; raises if any of them would fail.
+GroupFn = Callable[[sqlite3.Connection, list[Any]], None]
 _COMMIT = DB_COMMIT.labels("sqlite")  # one group commit
 
 
@@ -36,6 +45,9 @@ class _Job:
     future: asyncio.Future[Any]
     result: Any = None
     error: BaseException | None = None
+    group: GroupFn | None = None
+    item: Any = None
+    key: Hashable = None
 
 
 class Writer:
@@ -48,13 +60,25 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
 
-    async def call(self, fn: Callable[[sqlite3.Connection], T], *, transactional: bool = True) -> T:
-        """Run `fn` on the writer's connection, inside a transaction unless told otherwise."""
+    async def call(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        transactional: bool = True,
+        group: GroupFn | None = None,
+        item: Any = None,
+        key: Hashable = None,
+    ) -> T:
+        """Run `fn` on the writer's connection, inside a transaction unless told otherwise.
+
+        With `group`, the write may instead be done by `group(conn, [item, ...])` together with other
+        queued writes of the same group whose `key`s differ from its own (see the module's doc).
+        """
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="stepstone-sqlite-writer", daemon=True)
             self._thread.start()
         loop = asyncio.get_running_loop()
-        job = _Job(fn, transactional, loop, loop.create_future())
+        job = _Job(fn, transactional, loop, loop.create_future(), group=group, item=item, key=key)
         self._queue.put(job)
         result: T = await job.future
         return result
@@ -114,14 +138,17 @@ class Writer:
         started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                conn.execute("SAVEPOINT write")
-                try:
-                    job.result = job.fn(conn)
-                except BaseException as exc:
-                    job.error = exc
-                    conn.execute("ROLLBACK TO write")
-                conn.execute("RELEASE write")
+            for run in _runs(batch):
+                if len(run) > 1 and _grouped(conn, run):
+                    continue
+                for job in run:
+                    conn.execute("SAVEPOINT write")
+                    try:
+                        job.result = job.fn(conn)
+                    except BaseException as exc:
+                        job.error = exc
+                        conn.execute("ROLLBACK TO write")
+                    conn.execute("RELEASE write")
             conn.execute("COMMIT")
         except BaseException as exc:  # the transaction itself failed: nothing of this group is kept
             if conn.in_transaction:
@@ -139,6 +166,36 @@ class Writer:
         for loop, jobs in by_loop.items():
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_resolve, jobs)
+
+
+def _runs(batch: list[_Job]) -> list[list[_Job]]:
+    """The batch cut into runs a group function may do together: same function, distinct keys."""
+    runs: list[list[_Job]] = []
+    keys: set[Hashable] = set()
+    for job in batch:
+        run = runs[-1] if runs else None
+        if run is None or job.group is None or job.group is not run[0].group or job.key in keys:
+            runs.append([job])
+            keys = {job.key}
+        else:
+            run.append(job)
+            keys.add(job.key)
+    return runs
+
+
+def _grouped(conn: sqlite3.Connection, run: list[_Job]) -> bool:
+    """Do a run's writes through its group function; False (and nothing written) if that fails."""
+    group = run[0].group
+    assert group is not None
+    conn.execute("SAVEPOINT grouped")
+    try:
+        group(conn, [job.item for job in run])
+    except Exception:  # one of them would fail: the caller runs each alone to tell which
+        conn.execute("ROLLBACK TO grouped")
+        conn.execute("RELEASE grouped")
+        return False
+    conn.execute("RELEASE grouped")
+    return True
 
 
 def _resolve(jobs: list[_Job]) -> None:

@@ -155,6 +155,50 @@ def test_a_failed_guard_changes_nothing(with_store: StoreRunner) -> None:
     with_store(body)
 
 
+def test_transitions_committed_together_each_succeed_or_fail_alone(with_store: StoreRunner) -> None:
+    """A worker round's transitions reach the store at once (the SQLite writer does them together):
+    a stale one among them fails alone and changes nothing, the others are applied once each."""
+
+    async def body(store: Store) -> None:
+        await store.create_state_machine(machine())
+        rows = [(await store.create_execution(execution(f"e{i}"), '{"start":1}'))[0] for i in range(12)]
+        inboxes = {item.execution.arn: item.inbox for item in await store.claim_work(100)}
+
+        def transition(row: ExecutionRow, version: int, n: int) -> Transition:
+            task = TaskRow(row.arn, f"t{n}", "S", "arn:aws:states:::lambda:invoke", T0)
+            return Transition(
+                row.arn, version, inboxes[row.arn].id, f'{{"n":{n}}}', "RUNNING",
+                history=[HistoryRow(1, T0, f'{{"n":{n}}}'), HistoryRow(2, T0, "{}")],
+                outbox=[f'{{"cmd":{n}}}'], arm_timers=[(f"timer{n}", T0 + timedelta(seconds=n))],
+                open_tasks=[task],
+            )  # fmt: skip
+
+        stale = {3, 7}  # expect a version these executions never had
+        outcomes = await asyncio.gather(
+            *(store.commit_transition(transition(r, 5 if i in stale else 0, i)) for i, r in enumerate(rows)),
+            return_exceptions=True,
+        )
+        assert [i for i, o in enumerate(outcomes) if isinstance(o, StoreConflict)] == sorted(stale)
+        assert all(o is None for i, o in enumerate(outcomes) if i not in stale)
+        for i, row in enumerate(rows):
+            after = await store.get_execution(row.arn)
+            assert after is not None
+            history = await store.history(row.arn, after=0, limit=10, reverse=False)
+            if i in stale:
+                assert (after.version, after.state, history) == (0, row.state, [])
+                assert await store.next_inbox(row.arn) == inboxes[row.arn]
+                assert await store.get_task(row.arn, f"t{i}") is None
+            else:
+                assert (after.version, after.state, after.next_event_id) == (1, f'{{"n":{i}}}', 3)
+                assert [h.body for h in history] == [f'{{"n":{i}}}', "{}"]
+                assert await store.get_task(row.arn, f"t{i}") is not None
+        expected = sorted(f'{{"cmd":{i}}}' for i in range(12) if i not in stale)
+        assert sorted(o.command for o in await store.pending_outbox()) == expected
+        assert await store.next_timer_due() == T0 + timedelta(seconds=0)
+
+    with_store(body)
+
+
 def test_due_timers_fire_once_into_the_inbox(with_store: StoreRunner) -> None:
     async def body(store: Store) -> None:
         row = await started(store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,66 @@ async def test_errors_of_the_connection_itself_are_raised(tmp_path: Path, transa
     with pytest.raises(sqlite3.OperationalError):
         await writer.call(lambda c: c.execute("SELECT * FROM missing"), transactional=transactional)
     await writer.stop()
+
+
+def _busy_for(seconds: float) -> Callable[[sqlite3.Connection], None]:
+    return lambda c: time.sleep(seconds)
+
+
+def _keyed_insert(key: str) -> Callable[[sqlite3.Connection], None]:
+    def one(c: sqlite3.Connection) -> None:
+        c.execute("INSERT INTO t VALUES (?, 1)", (key,))
+
+    return one
+
+
+def _insert_all(calls: list[list[str]]) -> Callable[[sqlite3.Connection, list[Any]], None]:
+    """A group function that records what it was given, inserts every key and fails on 'bad'."""
+
+    def group(c: sqlite3.Connection, keys: list[Any]) -> None:
+        calls.append(list(keys))
+        c.executemany("INSERT INTO t VALUES (?, 2)", [(k,) for k in keys])
+        if "bad" in keys:
+            raise ValueError("one of them is bad")
+
+    return group
+
+
+@sync
+async def test_writes_of_one_group_run_together_and_keys_seen_twice_are_not_merged(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    writer = await _writer(path)
+    calls: list[list[str]] = []
+    group = _insert_all(calls)
+    keys = ["a", "b", "c", "d"]
+    # "b" twice: its second write must not share a run with its first (order within a key holds)
+    queued = [*keys, "b2", "e"]
+    results = await asyncio.gather(
+        writer.call(_busy_for(0.2)),  # the others queue meanwhile: the next batch holds them all
+        *(writer.call(_keyed_insert(k), group=group, item=k, key=k.rstrip("2")) for k in queued),
+    )
+    await writer.stop()
+    assert results == [None] * 7
+    assert calls == [keys, ["b2", "e"]]
+    assert dict(_rows(path)) == {"a": 2, "b": 2, "c": 2, "d": 2, "b2": 2, "e": 2}
+
+
+@sync
+async def test_a_group_that_fails_is_undone_and_each_write_runs_alone(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    writer = await _writer(path)
+    await writer.call(lambda c: c.execute("INSERT INTO t VALUES ('bad', 0)"))  # the bad one's own write fails
+    calls: list[list[str]] = []
+    group = _insert_all(calls)
+    keys = ["a", "bad", "c"]
+    results = await asyncio.gather(
+        writer.call(_busy_for(0.2)),
+        *(writer.call(_keyed_insert(k), group=group, item=k, key=k) for k in keys),
+        return_exceptions=True,
+    )
+    results = results[1:]
+    await writer.stop()
+    assert calls == [keys]  # tried together once
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], sqlite3.IntegrityError)  # its own write's error, not the group's
+    assert _rows(path) == [("a", 1), ("bad", 0), ("c", 1)]  # nothing of the failed group is left

@@ -91,6 +91,49 @@ WHERE arn = :arn AND version = :expected_version;
 -- name: insert_history
 INSERT INTO history_events (execution_arn, id, timestamp, body) VALUES (:execution_arn, :id, :timestamp, :body);
 
+-- The same writes for many transitions at once (`_write_transitions`): each takes one JSON array of
+-- rows, so a whole worker round's statement is one call that SQLite runs without holding Python's GIL
+-- (an `executemany` takes it back for every row, and waits for the worker thread to let go of it).
+
+-- name: consume_inbox_rows
+DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(:rows));
+
+-- name: apply_transition_rows
+UPDATE executions SET state = t.state, status = t.status, output = t.output, error = t.error, cause = t.cause,
+    stop_date = t.stop_date, version = executions.version + 1,
+    next_event_id = executions.next_event_id + t.event_count
+FROM (
+    SELECT json_extract(value, '$[0]') AS arn, json_extract(value, '$[1]') AS expected_version,
+        json_extract(value, '$[2]') AS state, json_extract(value, '$[3]') AS status,
+        json_extract(value, '$[4]') AS output, json_extract(value, '$[5]') AS error,
+        json_extract(value, '$[6]') AS cause, json_extract(value, '$[7]') AS stop_date,
+        json_extract(value, '$[8]') AS event_count
+    FROM json_each(:rows)
+) AS t
+WHERE executions.arn = t.arn AND executions.version = t.expected_version;
+
+-- name: insert_history_rows
+INSERT INTO history_events (execution_arn, id, timestamp, body)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+    json_extract(value, '$[3]')
+FROM json_each(:rows);
+
+-- name: close_task_rows
+-- (`+status`: look each task up by its key; the status index would scan every open task for each row)
+UPDATE tasks SET status = 'closed', closed = t.closed
+FROM (
+    SELECT json_extract(value, '$[0]') AS execution_arn, json_extract(value, '$[1]') AS task_id,
+        json_extract(value, '$[2]') AS closed
+    FROM json_each(:rows)
+) AS t
+WHERE tasks.execution_arn = t.execution_arn AND tasks.task_id = t.task_id AND +tasks.status = 'open';
+
+-- name: dequeue_task_activity_rows
+DELETE FROM activity_tasks
+WHERE (execution_arn, task_id) IN (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:rows)
+);
+
 -- name: insert_outbox
 INSERT INTO outbox (execution_arn, command) VALUES (:execution_arn, :command);
 
