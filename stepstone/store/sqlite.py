@@ -298,13 +298,12 @@ class SqliteStore(SqliteOps, SqliteDeployments):
         def tx(c: sqlite3.Connection) -> int:
             # every due timer at once, in one transaction: 10,000 timeouts due in the same second are
             # one commit, then worked through 1,000 executions per round
-            due = c.execute(Q["due_timers"], {"now": ts(now)}).fetchall()
-            keys = [{"execution_arn": r["execution_arn"], "timer_id": r["timer_id"]} for r in due]
-            c.executemany(Q["cancel_timer"], keys)
-            c.executemany(
-                Q["enqueue"],
-                [{"execution_arn": k["execution_arn"], "event": encode(k["timer_id"])} for k in keys],
-            )
+            # (two statements, not two per timer: 100,000 at once is a fraction of a second's work)
+            at = ts(now)
+            due = c.execute(Q["due_timers"], {"now": at}).fetchall()
+            if due:
+                c.execute(Q["delete_due_timers"], {"now": at})
+                c.execute(Q["enqueue_rows"], {"rows": _rows([(arn, encode(timer)) for arn, timer in due])})
             return len(due)
 
         return await self._write(tx)

@@ -134,6 +134,13 @@ WHERE (execution_arn, task_id) IN (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:rows)
 );
 
+-- name: enqueue_rows
+INSERT INTO inbox (execution_arn, event)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:rows) ORDER BY key;
+
+-- name: delete_due_timers
+DELETE FROM timers WHERE due <= :now;
+
 -- name: insert_outbox
 INSERT INTO outbox (execution_arn, command) VALUES (:execution_arn, :command);
 
