@@ -18,6 +18,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -54,7 +56,9 @@ class _Later(SystemClock):
 
 
 def _config(db: str) -> Config:
-    return Config(dsn=db, port=0) if db.startswith("postgresql://") else Config(db=Path(db), port=0)
+    if db.startswith("postgresql://"):
+        return Config(dsn=db, port=0)  # the nodes' shared token keys: STEPSTONE_TOKEN_KEYS (main)
+    return Config(db=Path(db), port=0)
 
 
 async def park(db: str, n: int) -> str:
@@ -142,7 +146,7 @@ def run(db: str, n: int, nodes: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000)
-    ap.add_argument("--pg", default=None, help="a PostgreSQL server's URL: a throwaway database is made on it")
+    ap.add_argument("--pg", default=None, help="a PostgreSQL server's URL (a throwaway database is made)")
     ap.add_argument("--nodes", type=int, default=1)
     args = ap.parse_args(argv)
     if args.pg is None:
@@ -151,11 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import psycopg
 
+    keys = {"active": "k1", "keys": {"k1": secrets.token_hex(32)}}
+    os.environ.setdefault("STEPSTONE_TOKEN_KEYS", json.dumps(keys))  # every node verifies every token
     name = f"stepstone_timers_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.pg, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"'.encode())
     try:
-        dsn = psycopg.conninfo.make_conninfo(args.pg, dbname=name)
+        dsn = urlunsplit(urlsplit(args.pg)._replace(path=f"/{name}"))  # a URL: that is how serve tells
         print(json.dumps({"store": "postgres", **run(dsn, args.n, args.nodes)}))
     finally:
         with psycopg.connect(args.pg, autocommit=True) as conn:
