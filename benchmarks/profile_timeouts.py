@@ -26,7 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from stepstone.app import build  # noqa: E402
+from stepstone.app import build, settle_heap  # noqa: E402
 from stepstone.config import Config  # noqa: E402
 from stepstone.runtime.clock import SystemClock  # noqa: E402
 
@@ -41,6 +41,7 @@ class _Later(SystemClock):
 async def measure(db: Path, n: int, profile: str, pause: float = 0.0) -> dict[str, Any]:
     server = build(Config(db=db, port=0))
     await server.store.open()
+    settle_heap()  # as `stepstone serve` does once it has started
     try:
         service = server.service
         activity = (await service.create_activity({"name": "w5same"}))["activityArn"]

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from stepstone.app import build  # noqa: E402
+from stepstone.app import build, settle_heap  # noqa: E402
 from stepstone.config import Config  # noqa: E402
 from stepstone.runtime.clock import SystemClock  # noqa: E402
 
@@ -85,6 +85,7 @@ async def _drain(db: str, ready: Any, go: Any) -> dict[str, float]:
     await server.store.open()
     try:
         server.worker.clock = _Later()
+        settle_heap()  # as `stepstone serve` does once it has started
         ready.release()
         while not go.is_set():  # the release, without blocking this process's event loop
             await asyncio.sleep(0.001)

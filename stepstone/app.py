@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -281,7 +282,20 @@ async def serve(config: Config) -> None:
             on_exit=lambda: drain(server),
         )  # fmt: skip
         print(json.dumps({"listening": f"http://{config.host}:{config.port}"}), flush=True)
+        settle_heap()
         await uv.serve()
+
+
+def settle_heap() -> None:
+    """What start-up built lives as long as the process: keep the cyclic collector from walking it.
+
+    Everything imported and loaded by now (botocore's service models alone are hundreds of thousands
+    of objects) would otherwise be traversed by every full collection while the worker runs; frozen,
+    it is never collected (it never would be) and the collections see only what runs create. Measured
+    on 10,000 timeouts due at once: 1.6 s to drain instead of 1.8-2.4 s (RESULTS.md §9).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def drain(server: Server) -> None:
