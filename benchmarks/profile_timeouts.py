@@ -19,52 +19,24 @@ import pstats
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks.timers import LaterClock, park  # noqa: E402
 from stepstone.app import build, settle_heap  # noqa: E402
 from stepstone.config import Config  # noqa: E402
-from stepstone.runtime.clock import SystemClock  # noqa: E402
-
-
-class _Later(SystemClock):
-    """The system clock, moved past every parked deadline."""
-
-    def now(self) -> datetime:
-        return super().now() + timedelta(seconds=3700)
 
 
 async def measure(db: Path, n: int, profile: str, pause: float = 0.0) -> dict[str, Any]:
+    await park(str(db), n)  # N executions parked on their tasks, by a server that then stops
     server = build(Config(db=db, port=0))
     await server.store.open()
     settle_heap()  # as `stepstone serve` does once it has started
     try:
-        service = server.service
-        activity = (await service.create_activity({"name": "w5same"}))["activityArn"]
-        definition = {
-            "StartAt": "Wait",
-            "States": {
-                "Wait": {
-                    "Type": "Task", "Resource": activity, "TimeoutSeconds": 3600, "ResultPath": "$.cb",
-                    "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.err", "Next": "TimedOut"}],
-                    "End": True,
-                },
-                "TimedOut": {"Type": "Pass", "End": True},
-            },
-        }  # fmt: skip
-        machine = await service.create_state_machine(
-            {"name": "w5", "definition": json.dumps(definition), "roleArn": "arn:aws:iam::1:role/r"}
-        )
-        for i in range(n):
-            await service.start_execution(
-                {"stateMachineArn": machine["stateMachineArn"], "name": f"e{i}", "input": "{}"}
-            )
-        await server.worker.run_until_idle()  # every execution parked on its task
-        server.worker.clock = _Later()
+        server.worker.clock = LaterClock()
         if pause:  # time to attach a sampling profiler to this process (py-spy record --pid)
             print(f"parked; draining in {pause} s", flush=True)
             await asyncio.sleep(pause)

@@ -48,7 +48,7 @@ DEFINITION = {
 }  # fmt: skip
 
 
-class _Later(SystemClock):
+class LaterClock(SystemClock):
     """The system clock, moved past every parked deadline."""
 
     def now(self) -> datetime:
@@ -84,7 +84,7 @@ async def _drain(db: str, ready: Any, go: Any) -> dict[str, float]:
     server = build(_config(db))
     await server.store.open()
     try:
-        server.worker.clock = _Later()
+        server.worker.clock = LaterClock()
         settle_heap()  # as `stepstone serve` does once it has started
         ready.release()
         while not go.is_set():  # the release, without blocking this process's event loop

@@ -289,7 +289,7 @@ class SqliteStore(SqliteOps, SqliteDeployments):
 
     async def commit_transition(self, t: Transition) -> None:
         # Alone it is one write; queued beside other executions' transitions (a worker round), the
-        # writer may do them all with one `executemany` per statement (`sqlite_writer`).
+        # writer may do them all at once, one `executemany` per statement (`sqlite_writer`).
         await self._writer.call(
             lambda c: _write_transitions(c, [t]), group=_write_transitions, item=t, key=t.execution_arn
         )
@@ -298,12 +298,13 @@ class SqliteStore(SqliteOps, SqliteDeployments):
         def tx(c: sqlite3.Connection) -> int:
             # every due timer at once, in one transaction: 10,000 timeouts due in the same second are
             # one commit, then worked through 1,000 executions per round
-            # (two statements, not two per timer: 100,000 at once is a fraction of a second's work)
             at = ts(now)
             due = c.execute(Q["due_timers"], {"now": at}).fetchall()
             if due:
-                c.execute(Q["delete_due_timers"], {"now": at})
-                c.execute(Q["enqueue_rows"], {"rows": _rows([(arn, encode(timer)) for arn, timer in due])})
+                c.execute(Q["delete_due_timers"], {"now": at})  # one range delete, not one per timer
+                c.executemany(
+                    Q["enqueue"], [{"execution_arn": arn, "event": encode(timer)} for arn, timer in due]
+                )
             return len(due)
 
         return await self._write(tx)
@@ -653,63 +654,58 @@ def _task_params(task: TaskRow) -> dict[str, Any]:
 
 
 def _write_transitions(c: sqlite3.Connection, transitions: list[Transition]) -> None:
-    """Every write of the given transitions (of distinct executions): one statement per kind of write.
+    """Every write of the given transitions (of distinct executions), one `executemany` per statement.
 
-    The hot writes (inbox, execution row, history, closed tasks) take their rows as one JSON array,
-    so each is a single call into SQLite that runs without the GIL while the worker decides the next
-    transitions; the rarer ones use `executemany`. Raises `StoreConflict` if any guard fails (an inbox
-    row already consumed, a version moved on, a history id taken): the caller rolls back, and with
-    several transitions runs each alone to tell which. Statements with nothing to do are not run.
+    Raises `StoreConflict` if any guard fails (an inbox row already consumed, a version moved on, a
+    history id taken): the caller rolls back, and with several transitions runs each alone to tell
+    which. Statements with nothing to do are not run at all (this runs on the writer thread, and its
+    Python time competes with the worker's).
     """
     single = transitions[0].execution_arn if len(transitions) == 1 else "one of several executions"
-    consumed = [t.consumed_inbox_id for t in transitions if t.consumed_inbox_id is not None]
-    if consumed and c.execute(Q["consume_inbox_rows"], {"rows": _rows(consumed)}).rowcount != len(consumed):
+    consumed = [{"id": t.consumed_inbox_id} for t in transitions if t.consumed_inbox_id is not None]
+    if consumed and c.executemany(Q["consume_inbox"], consumed).rowcount != len(consumed):
         raise StoreConflict(single)
     applied = [
-        (t.execution_arn, t.expected_version, t.state, t.status, t.output, t.error, t.cause, ts(t.stop_date),
-         len(t.history))
+        {
+            "arn": t.execution_arn, "expected_version": t.expected_version, "state": t.state,
+            "status": t.status, "output": t.output, "error": t.error, "cause": t.cause,
+            "stop_date": ts(t.stop_date), "event_count": len(t.history),
+        }
         for t in transitions
     ]  # fmt: skip
-    if c.execute(Q["apply_transition_rows"], {"rows": _rows(applied)}).rowcount != len(transitions):
+    if c.executemany(Q["apply_transition"], applied).rowcount != len(transitions):
         raise StoreConflict(single)
     times: dict[datetime, str | None] = {}  # a transition's events share one time: format it once
-    history: list[tuple[str, int, str | None, str]] = []
-    close: list[tuple[str, str, str | None]] = []
-    outbox: list[dict[str, Any]] = []
-    cancel: list[dict[str, Any]] = []
-    arm: list[dict[str, Any]] = []
-    tasks: list[dict[str, Any]] = []
-    waits: list[dict[str, Any]] = []
+    rows: dict[str, list[dict[str, Any]]] = {
+        "insert_history": [], "insert_outbox": [], "cancel_timer": [], "arm_timer": [], "insert_task": [],
+        "insert_message_wait": [], "close_task": [],
+    }  # fmt: skip
     for t in transitions:
         arn = t.execution_arn
         for h in t.history:
             at = times.get(h.timestamp)
             if at is None:
                 at = times[h.timestamp] = ts(h.timestamp)
-            history.append((arn, h.id, at, h.body))
-        outbox.extend({"execution_arn": arn, "command": cmd} for cmd in t.outbox)
-        cancel.extend({"execution_arn": arn, "timer_id": tid} for tid in t.cancel_timers)
-        arm.extend({"execution_arn": arn, "timer_id": tid, "due": ts(due)} for tid, due in t.arm_timers)
-        tasks.extend(_task_params(task) for task in t.open_tasks)
-        waits.extend(wait_params(w, ts) for w in t.message_waits)
+            rows["insert_history"].append({"execution_arn": arn, "id": h.id, "timestamp": at, "body": h.body})
+        rows["insert_outbox"].extend({"execution_arn": arn, "command": cmd} for cmd in t.outbox)
+        rows["cancel_timer"].extend({"execution_arn": arn, "timer_id": tid} for tid in t.cancel_timers)
+        rows["arm_timer"].extend(
+            {"execution_arn": arn, "timer_id": tid, "due": ts(due)} for tid, due in t.arm_timers
+        )
+        rows["insert_task"].extend(_task_params(task) for task in t.open_tasks)
+        rows["insert_message_wait"].extend(wait_params(w, ts) for w in t.message_waits)
         closed = ts(t.closed_at) if t.close_tasks else None
-        close.extend((arn, task_id, closed) for task_id in t.close_tasks)
+        rows["close_task"].extend(
+            {"execution_arn": arn, "task_id": task_id, "closed": closed} for task_id in t.close_tasks
+        )
+    history = rows.pop("insert_history")
     try:
         if history:
-            c.execute(Q["insert_history_rows"], {"rows": _rows(history)})
+            c.executemany(Q["insert_history"], history)
     except sqlite3.IntegrityError as exc:
         raise StoreConflict(single) from exc
-    for query, rows in (
-        ("insert_outbox", outbox), ("cancel_timer", cancel), ("arm_timer", arm), ("insert_task", tasks),
-        ("insert_message_wait", waits),
-    ):  # fmt: skip
-        if rows:
-            c.executemany(Q[query], rows)
-    if close:
-        c.execute(Q["close_task_rows"], {"rows": _rows(close)})
-        c.execute(Q["dequeue_task_activity_rows"], {"rows": _rows(close)})
-
-
-def _rows(rows: Sequence[Any]) -> str:
-    # ASCII: SQLite's json_extract turns every \u escape back into the text it stands for
-    return json.dumps(rows, separators=(",", ":"))
+    for query, params in rows.items():  # in the order a single transition always wrote them
+        if params:
+            c.executemany(Q[query], params)
+    if rows["close_task"]:  # sqlite3 binds only the names a statement uses: the same rows serve both
+        c.executemany(Q["dequeue_task_activities"], rows["close_task"])

@@ -72,7 +72,8 @@ class Writer:
         """Run `fn` on the writer's connection, inside a transaction unless told otherwise.
 
         With `group`, the write may instead be done by `group(conn, [item, ...])` together with other
-        queued writes of the same group whose `key`s differ from its own (see the module's doc).
+        queued writes of the same group whose `key`s differ from its own (see the module's doc); for
+        that, `fn` must be a write that returns nothing, since a grouped write's result is None.
         """
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="stepstone-sqlite-writer", daemon=True)
