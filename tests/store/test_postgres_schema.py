@@ -55,7 +55,7 @@ def test_every_named_query_prepares_against_the_schema(pg_dsn: str) -> None:
     asyncio.run(upgrade(pg_dsn))
     with psycopg.connect(pg_dsn) as conn:
         for name, sql in load_queries().items():
-            names = list(dict.fromkeys(re.findall(r"%\(([a-z_]+)\)s", sql)))
+            names = list(dict.fromkeys(re.findall(r"%\(([a-z_]+)\)[sb]", sql)))
             # PREPARE checks tables, columns and types without running anything
-            text = re.sub(r"%\(([a-z_]+)\)s", lambda m, n=names: f"${n.index(m.group(1)) + 1}", sql)
+            text = re.sub(r"%\(([a-z_]+)\)[sb]", lambda m, n=names: f"${n.index(m.group(1)) + 1}", sql)
             conn.execute(f"PREPARE q_{name} AS {text}".encode())

@@ -23,6 +23,13 @@ log = logging.getLogger("stepstone.store.postgres")
 CHANNEL = "stepstone"
 Q: dict[str, bytes] = {name: sql.encode() for name, sql in load_queries().items()}
 
+# Generic plans: psycopg prepares a statement on its fifth run, and PostgreSQL's default may still plan
+# it afresh with each run's values (benchmarks/scaling.py: the database's CPU per transition fell from
+# 1.8 ms to 1.2-1.7 ms on a noisy machine, RESULTS.md §10). No query's plan depends on its parameters'
+# values: a filter that could be absent is its own statement (`list_all_tasks`), and ranges are read
+# through an index (`any_timer_due`); tests/store/test_postgres_plans.py checks those plans.
+_OPTIONS = "-c timezone=UTC -c plan_cache_mode=force_generic_plan"
+
 Conn = psycopg.AsyncConnection[DictRow]
 Listener = Callable[[str], None]
 
@@ -39,7 +46,7 @@ class Database:
             open=False,
             # autocommit: a lone statement is its own transaction (no BEGIN/COMMIT round trips);
             # `transaction()` opens an explicit one when a method needs several statements
-            kwargs={"row_factory": dict_row, "options": "-c timezone=UTC", "autocommit": True},
+            kwargs={"row_factory": dict_row, "options": _OPTIONS, "autocommit": True},
             connection_class=psycopg.AsyncConnection[DictRow],
             name="stepstone",
         )

@@ -393,6 +393,8 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
         return None if r is None else _task(r)
 
     async def list_tasks(self, execution_arn: str | None, status: TaskStatus | None) -> list[TaskRow]:
+        if execution_arn is None:
+            return [_task(r) for r in await self.db.all("list_all_tasks", status=status)]
         return [_task(r) for r in await self.db.all("list_tasks", execution_arn=execution_arn, status=status)]
 
     async def close_task_by_callback(
