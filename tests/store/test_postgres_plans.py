@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ import psycopg
 
 from stepstone.store.postgres import PostgresStore
 from stepstone.store.postgres.connection import Database, Q
+from tests.store.test_postgres_schema import as_sent
 
 # psycopg prepares a statement on its fifth run (prepare_threshold); the sixth runs the prepared one
 RUNS = 6
@@ -52,7 +52,7 @@ async def _prepared_plans(dsn: str, runs: list[tuple[str, dict[str, Any], str]])
             )
             prepared = await cur.fetchall()
             for query, _, args in runs:
-                (row,) = [r for r in prepared if r["statement"] == _as_sent(query)]
+                (row,) = [r for r in prepared if r["statement"] == as_sent(Q[query].decode())]
                 plan = await conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {row['name']}({args})")
                 explained = await plan.fetchone()
                 assert explained is not None
@@ -60,16 +60,6 @@ async def _prepared_plans(dsn: str, runs: list[tuple[str, dict[str, Any], str]])
         return found
     finally:
         await db.close()
-
-
-def _as_sent(query: str) -> str:
-    """The query's text as psycopg sends it: each named placeholder numbered by first appearance."""
-    numbers: dict[str, int] = {}
-
-    def number(match: re.Match[str]) -> str:
-        return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
-
-    return re.sub(r"%\((\w+)\)[sb]", number, Q[query].decode()).replace("%%", "%")
 
 
 def test_hot_statements_run_on_generic_plans_that_still_use_the_indexes(pg_dsn: str) -> None:

@@ -25,7 +25,7 @@ Q: dict[str, bytes] = {name: sql.encode() for name, sql in load_queries().items(
 
 # Generic plans: psycopg prepares a statement on its fifth run, and PostgreSQL's default may still plan
 # it afresh with each run's values (benchmarks/scaling.py: the database's CPU per transition fell from
-# 1.8 ms to 1.2-1.7 ms on a noisy machine, RESULTS.md §10). No query's plan depends on its parameters'
+# 1.8 ms to 1.4-1.7 ms on a noisy machine, RESULTS.md §10). No query's plan depends on its parameters'
 # values: a filter that could be absent is its own statement (`list_all_tasks`), and ranges are read
 # through an index (`any_timer_due`); tests/store/test_postgres_plans.py checks those plans.
 _OPTIONS = "-c timezone=UTC -c plan_cache_mode=force_generic_plan"
