@@ -12,6 +12,9 @@ for all of them:
 - `auto-text`: PostgreSQL's default plan choice, arrays in psycopg's text form (the code before);
 - `generic-text`: generic plans (`plan_cache_mode=force_generic_plan`), arrays as text;
 - `generic-binary`: generic plans, arrays in binary (the code now).
+
+`--together 1,8,32` runs every variant with its commits handed over K at a time (`asyncio.gather`, as a
+worker round does): PostgreSQL commits each such group in one transaction (`group_commit.py`).
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def history(first: int, at: datetime) -> list[HistoryRow]:
     ]
 
 
-async def measure(admin_dsn: str, variant: str, n: int) -> dict[str, float]:
+async def measure(admin_dsn: str, variant: str, n: int, together: int) -> dict[str, float]:
     options, transition = VARIANTS[variant]
     db = f"stepstone_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_dsn, autocommit=True) as c:
@@ -91,13 +94,13 @@ async def measure(admin_dsn: str, variant: str, n: int) -> dict[str, float]:
             assert inbox is not None
             rows.append((row, inbox.id))
         state = json.dumps({"status": "RUNNING", "input": {"orderId": "o-1"}, "current": "Next"})
+        transitions = [
+            Transition(row.arn, row.version, inbox, state, "RUNNING", history=history(2, now), outbox=["{}"])
+            for row, inbox in rows
+        ]
         cpu0, db0, wall0 = time.thread_time(), backend_cpu(admin_dsn, db), time.perf_counter()
-        for row, inbox_id in rows:
-            await store.commit_transition(
-                Transition(
-                    row.arn, row.version, inbox_id, state, "RUNNING", history=history(2, now), outbox=["{}"]
-                )
-            )
+        for first in range(0, n, together):
+            await asyncio.gather(*map(store.commit_transition, transitions[first : first + together]))
         wall = time.perf_counter() - wall0
         cpu, db_cpu = time.thread_time() - cpu0, backend_cpu(admin_dsn, db) - db0
     finally:
@@ -111,6 +114,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--together", default="1", help="comma-separated: commits handed over at once")
     ap.add_argument(
         "--variants", default=",".join(VARIANTS), help="comma-separated, of: " + ", ".join(VARIANTS)
     )
@@ -118,15 +122,18 @@ def main() -> int:
         "--pg", default=os.environ.get("STEPSTONE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
     args = ap.parse_args()
-    results: dict[str, list[dict[str, float]]] = {v: [] for v in args.variants.split(",")}
+    sizes = [int(k) for k in args.together.split(",")]
+    results: dict[tuple[str, int], list[dict[str, float]]] = {
+        (v, k): [] for v in args.variants.split(",") for k in sizes
+    }
     for _ in range(args.rounds):
-        for variant in results:
-            results[variant].append(asyncio.run(measure(args.pg, variant, args.n)))
-    print("| variant | node CPU us/commit | database CPU us/commit | wall us/commit |")
-    print("|---|---|---|---|")
-    for variant, runs in results.items():
+        for variant, together in results:
+            results[variant, together].append(asyncio.run(measure(args.pg, variant, args.n, together)))
+    print("| variant | handed over at once | node CPU us/commit | database CPU us/commit | wall us/commit |")
+    print("|---|---|---|---|---|")
+    for (variant, together), runs in results.items():
         cells = [statistics.median(r[k] for r in runs) for k in ("node_us", "db_us", "wall_us")]
-        print(f"| {variant} | " + " | ".join(f"{c:,.0f}" for c in cells) + " |")
+        print(f"| {variant} | {together} | " + " | ".join(f"{c:,.0f}" for c in cells) + " |")
     return 0
 
 

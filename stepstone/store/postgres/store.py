@@ -48,6 +48,7 @@ from stepstone.store.postgres.accounts import AccountsMixin
 from stepstone.store.postgres.approval_policies import ApprovalPoliciesMixin
 from stepstone.store.postgres.connection import Conn, Database, Listener, NotificationListener, Q, notify
 from stepstone.store.postgres.deployments import DeploymentsMixin
+from stepstone.store.postgres.group_commit import GroupCommit
 from stepstone.store.postgres.messages import MessagesMixin, wait_params
 from stepstone.store.postgres.ops import PostgresOps
 from stepstone.store.postgres.schema import migrate
@@ -119,6 +120,7 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
         self.migrate_on_open = migrate_on_open
         self.db = Database(dsn, max_size=pool_size)
         self._listener: NotificationListener | None = None
+        self._group = GroupCommit(self.db)
 
     def listen(self, on_notify: Listener) -> None:
         """Call `on_notify(key)` for every wake-up any node sends (from `open()` on)."""
@@ -133,6 +135,7 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
             self._listener.start()
 
     async def close(self) -> None:
+        await self._group.close()
         if self._listener is not None:
             await self._listener.stop()
         if not self.db.pool.closed:
@@ -187,7 +190,8 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
             "start_date": row.start_date, "version_arn": row.version_arn, "alias_arn": row.alias_arn,
             "trace_header": row.trace_header,
         }  # fmt: skip
-        if await self.db.all("create_execution", **params, event=start_event, wake=f"{self.owner} {WORK}"):
+        params |= {"event": start_event, "wake": f"{self.owner} {WORK}"}
+        if await self._group.one("create_execution", params) is not None:  # a row back: it was created
             return row, True
         existing = await self.get_execution(row.arn)
         assert existing is not None
@@ -262,7 +266,8 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
         return None
 
     async def commit_transition(self, t: Transition) -> None:
-        """The whole transition in one statement (`transition`): one round trip, one transaction."""
+        """The whole transition in one statement (`transition`); the statements of transitions handed
+        over together share one round trip and one transaction (`group_commit`)."""
         started = time.perf_counter()
         try:
             await self._commit_transition(t)
@@ -292,7 +297,7 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
             "close": list(t.close_tasks), "closed_at": t.closed_at, "wake": wake,
         }  # fmt: skip
         try:
-            r = await self.db.one("transition", **params)
+            r = await self._group.one("transition", params)
         except psycopg.errors.UniqueViolation as exc:
             raise StoreConflict(arn) from exc
         if r is None or not r["applied"]:
@@ -380,11 +385,11 @@ class PostgresStore(PostgresOps, MessagesMixin, ApprovalPoliciesMixin, AccountsM
         self, outbox_id: int, result_event: str | None, activity_task: ActivityTaskRow | None = None
     ) -> None:
         task = activity_task
-        await self.db.all(
-            "complete_outbox", id=outbox_id, event=result_event, sender=self.owner,
-            activity_arn=task and task.activity_arn, task_execution_arn=task and task.execution_arn,
-            task_id=task and task.task_id, input=task and task.input,
-        )  # fmt: skip
+        await self._group.one("complete_outbox", {
+            "id": outbox_id, "event": result_event, "sender": self.owner,
+            "activity_arn": task and task.activity_arn, "task_execution_arn": task and task.execution_arn,
+            "task_id": task and task.task_id, "input": task and task.input,
+        })  # fmt: skip
 
     # tasks and callbacks ----------------------------------------------------------------------------
 
