@@ -19,8 +19,20 @@ RUNS = 6
 
 
 def _fill(dsn: str, n: int) -> None:
-    """N timers due in an hour and N tasks, one in ten open: enough rows that a scan of either shows."""
+    """N timers due in an hour, N tasks (one in ten open), N executions with two queued events each:
+    enough rows that a scan of any of them shows."""
     with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute(
+            "INSERT INTO executions (arn, state_machine_arn, name, revision_id, status, input, start_date) "
+            "SELECT 'arn:e:' || g, 'arn:m', 'e' || g, 'r', 'RUNNING', '{}', now() "
+            "FROM generate_series(1, %s) g",
+            (n,),
+        )
+        c.execute(
+            "INSERT INTO inbox (execution_arn, event) "
+            "SELECT 'arn:e:' || (g %% %s + 1), '{}' FROM generate_series(1, %s) g",
+            (n, 2 * n),
+        )
         c.execute(
             "INSERT INTO timers (execution_arn, timer_id, due) SELECT 'arn:e:' || g, 't', "
             "now() + interval '1 hour' + g * interval '1 ms' FROM generate_series(1, %s) g",
@@ -32,8 +44,7 @@ def _fill(dsn: str, n: int) -> None:
             "CASE WHEN g %% 10 = 0 THEN 'open' ELSE 'closed' END FROM generate_series(1, %s) g",
             (n,),
         )
-        c.execute("ANALYZE timers")
-        c.execute("ANALYZE tasks")
+        c.execute("ANALYZE")
 
 
 async def _prepared_plans(dsn: str, runs: list[tuple[str, dict[str, Any], str]]) -> dict[str, Any]:
@@ -78,6 +89,8 @@ def test_hot_statements_run_on_generic_plans_that_still_use_the_indexes(pg_dsn: 
                 ("any_timer_due", {"now": now}, "now()"),
                 ("list_tasks", {"execution_arn": "arn:e:5", "status": None}, "'arn:e:5', NULL"),
                 ("list_all_tasks", {"status": "open"}, "'open'"),
+                ("claim_work", {"owner": "me", "lease": 30, "limit": 64}, "'me', 30, 64"),
+                ("claim_executions", {"owner": "me", "lease": 30, "limit": 64}, "'me', 30, 64"),
             ],
         )
     )
@@ -88,3 +101,7 @@ def test_hot_statements_run_on_generic_plans_that_still_use_the_indexes(pg_dsn: 
     assert "timers_by_due" in found["any_timer_due"]["plan"]
     # one execution's tasks are read by its key
     assert "Seq Scan" not in found["list_tasks"]["plan"], found["list_tasks"]["plan"]
+    # a claim reads the oldest queued events up to its limit, not all 40,000 of them, and updates by key
+    for claim in ("claim_work", "claim_executions"):
+        assert "Seq Scan" not in found[claim]["plan"], found[claim]["plan"]
+        assert "inbox_pkey" in found[claim]["plan"] and "executions_pkey" in found[claim]["plan"]

@@ -82,35 +82,39 @@ INSERT INTO inbox (execution_arn, event) VALUES (%(execution_arn)s, %(event)s) R
 SELECT pg_notify('stepstone', %(key)s);
 
 -- name: claim_executions
--- Lease the executions that have queued work and no live lease held by another node.
+-- Lease the executions that have queued work and no live lease held by another node. The inbox is
+-- read in id order and stops at the limit: an event is a candidate when none of its execution's is
+-- older. Grouping the whole inbox by execution instead cost a read of every queued event per claim
+-- (30 ms at 40,000 events; tests/store/test_postgres_plans.py). `= ANY(ARRAY(...))` keeps the update an
+-- index lookup whatever row count a generic plan guesses for the LIMIT.
 WITH candidates AS (
-    SELECT e.arn FROM executions e
-    JOIN (SELECT execution_arn, min(id) AS first FROM inbox GROUP BY execution_arn) w ON w.execution_arn = e.arn
-    WHERE e.lease_owner IS NULL OR e.lease_owner = %(owner)s OR e.lease_until < now()
-    ORDER BY w.first
+    SELECT e.arn FROM inbox i JOIN executions e ON e.arn = i.execution_arn
+    WHERE (e.lease_owner IS NULL OR e.lease_owner = %(owner)s OR e.lease_until < now())
+      AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.execution_arn = i.execution_arn AND o.id < i.id)
+    ORDER BY i.id
     LIMIT %(limit)s
     FOR UPDATE OF e SKIP LOCKED
 )
 UPDATE executions e SET lease_owner = %(owner)s, lease_until = now() + make_interval(secs => %(lease)s)
-FROM candidates c WHERE e.arn = c.arn
+WHERE e.arn = ANY(ARRAY(SELECT arn FROM candidates))
 RETURNING e.arn;
 
 -- name: claim_work
 -- As claim_executions, and in the same round trip each claimed execution's row and oldest event.
 WITH candidates AS (
-    SELECT e.arn, w.first FROM executions e
-    JOIN (SELECT execution_arn, min(id) AS first FROM inbox GROUP BY execution_arn) w ON w.execution_arn = e.arn
-    WHERE e.lease_owner IS NULL OR e.lease_owner = %(owner)s OR e.lease_until < now()
-    ORDER BY w.first
+    SELECT e.arn, i.id AS first, i.event AS inbox_event FROM inbox i JOIN executions e ON e.arn = i.execution_arn
+    WHERE (e.lease_owner IS NULL OR e.lease_owner = %(owner)s OR e.lease_until < now())
+      AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.execution_arn = i.execution_arn AND o.id < i.id)
+    ORDER BY i.id
     LIMIT %(limit)s
     FOR UPDATE OF e SKIP LOCKED
 ), claimed AS (
     UPDATE executions e SET lease_owner = %(owner)s, lease_until = now() + make_interval(secs => %(lease)s)
-    FROM candidates c WHERE e.arn = c.arn
-    RETURNING e.*, c.first
+    WHERE e.arn = ANY(ARRAY(SELECT arn FROM candidates))
+    RETURNING e.*
 )
-SELECT claimed.*, i.event AS inbox_event FROM claimed JOIN inbox i ON i.id = claimed.first
-ORDER BY claimed.first;
+SELECT claimed.*, c.first, c.inbox_event FROM claimed JOIN candidates c ON c.arn = claimed.arn
+ORDER BY c.first;
 
 -- name: release_execution
 UPDATE executions SET lease_owner = NULL, lease_until = NULL
