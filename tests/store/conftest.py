@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -14,6 +14,7 @@ from stepstone.store.memory import MemoryStore
 from stepstone.store.postgres import PostgresStore
 from stepstone.store.sqlite import SqliteStore
 
+S = TypeVar("S", bound=Store)
 StoreRunner = Callable[[Callable[[Store], Awaitable[Any]]], Any]
 
 
@@ -26,19 +27,24 @@ def make_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sto
     return PostgresStore(request.getfixturevalue("pg_dsn"))
 
 
+def run_opened(store: S, body: Callable[[S], Awaitable[Any]]) -> Any:
+    """Opens the store, runs `body(store)` on a new event loop, and closes the store."""
+
+    async def main() -> Any:
+        await store.open()
+        try:
+            return await body(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def with_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreRunner]:
     """Runs `body(store)` on a fresh, opened store of the parametrised kind, then closes it."""
 
     def run(body: Callable[[Store], Awaitable[Any]]) -> Any:
-        async def main() -> Any:
-            store = make_store(request.param, request, tmp_path)
-            await store.open()
-            try:
-                return await body(store)
-            finally:
-                await store.close()
-
-        return asyncio.run(main())
+        return run_opened(make_store(request.param, request, tmp_path), body)
 
     yield run

@@ -12,19 +12,12 @@ import psycopg
 from stepstone.store.base import ExecutionRow, HistoryRow, Transition
 from stepstone.store.postgres import PostgresStore
 from stepstone.store.postgres.group_commit import MAX_GROUP
+from tests.store.conftest import run_opened
 from tests.store.test_contract import T0, execution, machine
 
 
 def _run(dsn: str, body: Callable[[PostgresStore], Awaitable[Any]]) -> Any:
-    async def main() -> Any:
-        store = PostgresStore(dsn)
-        await store.open()
-        try:
-            return await body(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(main())
+    return run_opened(PostgresStore(dsn), body)
 
 
 async def _started(store: PostgresStore, n: int) -> list[ExecutionRow]:
@@ -51,7 +44,7 @@ def _transactions(dsn: str, rows: list[ExecutionRow]) -> dict[str, str]:
 
 
 def test_a_round_of_transitions_is_one_transaction_and_a_stale_one_fails_alone(pg_dsn: str) -> None:
-    async def body(store: PostgresStore) -> list[object]:
+    async def body(store: PostgresStore) -> list[BaseException | None]:
         rows = await _started(store, 6)
         return await asyncio.gather(
             *(store.commit_transition(_step(r, 9 if i == 2 else 0, 1, i)) for i, r in enumerate(rows)),
@@ -73,7 +66,7 @@ def test_a_round_of_transitions_is_one_transaction_and_a_stale_one_fails_alone(p
 
 
 def test_an_error_in_a_group_sends_each_alone_and_fails_only_its_own(pg_dsn: str) -> None:
-    async def body(store: PostgresStore) -> tuple[list[object], list[list[str]]]:
+    async def body(store: PostgresStore) -> tuple[list[BaseException | None], list[list[str]]]:
         rows = await _started(store, 4)
         await store.commit_transition(_step(rows[1], 0, 1, 1))  # e1 now has events 1 and 2
         outcomes = await asyncio.gather(
