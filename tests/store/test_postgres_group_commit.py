@@ -11,7 +11,7 @@ import psycopg
 
 from stepstone.store.base import ExecutionRow, HistoryRow, Transition
 from stepstone.store.postgres import PostgresStore
-from stepstone.store.postgres.group_commit import MAX_GROUP
+from stepstone.store.postgres.group_commit import MAX_GROUP, PARALLEL
 from tests.store.conftest import run_opened
 from tests.store.test_contract import T0, execution, machine
 
@@ -87,8 +87,8 @@ def test_an_error_in_a_group_sends_each_alone_and_fails_only_its_own(pg_dsn: str
     assert bodies == [['{"n":10}', "{}"], ['{"n":1}', "{}"], ['{"n":12}', "{}"], ['{"n":13}', "{}"]]
 
 
-def test_more_than_a_group_holds_is_sent_in_several(pg_dsn: str) -> None:
-    n = MAX_GROUP + 3
+def test_a_long_queue_is_split_into_groups_sent_side_by_side(pg_dsn: str) -> None:
+    n = MAX_GROUP * PARALLEL + 3  # more than one send takes: the rest follows in the next
 
     async def body(store: PostgresStore) -> list[ExecutionRow]:
         rows = await _started(store, n)
@@ -97,7 +97,5 @@ def test_more_than_a_group_holds_is_sent_in_several(pg_dsn: str) -> None:
 
     rows = _run(pg_dsn, body)
     transactions = _transactions(pg_dsn, rows)
-    by_transaction = sorted(
-        sum(1 for x in transactions.values() if x == t) for t in set(transactions.values())
-    )
-    assert by_transaction == [3, MAX_GROUP]
+    sizes = sorted(sum(1 for x in transactions.values() if x == t) for t in set(transactions.values()))
+    assert sizes == [3] + [MAX_GROUP] * PARALLEL

@@ -28,8 +28,12 @@ from stepstone.store.postgres.connection import Database, Q
 
 log = logging.getLogger("stepstone.store.postgres")
 
-#: Statements per send: the pipeline holds every parameter set and result until it syncs.
+#: Statements per group: the pipeline holds every parameter set and result until it syncs.
 MAX_GROUP = 256
+#: A long queue (a round of due timers) is split into this many groups sent at once, on as many
+#: connections, so that the database works on them side by side; none smaller than MIN_SPLIT.
+PARALLEL = 4
+MIN_SPLIT = 32
 
 Params = dict[str, Any]
 _Pending = tuple[str, Params, "asyncio.Future[DictRow | None]"]
@@ -59,26 +63,31 @@ class GroupCommit:
             await asyncio.gather(self._sender, return_exceptions=True)
 
     async def _send(self) -> None:
-        group: list[_Pending] = []
+        taken: list[_Pending] = []
         try:
             while self._queue:
-                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
-                if len(group) == 1:
-                    await self._each_alone(group)
-                    continue
-                try:
-                    rows = await self._together(group)
-                except psycopg.Error as exc:
-                    log.debug("a group of %d writes failed (%s); sending each alone", len(group), exc)
-                    await self._each_alone(group)
-                    continue
+                taken, self._queue = self._queue[: MAX_GROUP * PARALLEL], self._queue[MAX_GROUP * PARALLEL :]
+                size = min(MAX_GROUP, max(MIN_SPLIT, -(-len(taken) // PARALLEL)))
+                await asyncio.gather(
+                    *(self._send_group(taken[i : i + size]) for i in range(0, len(taken), size))
+                )
+        finally:  # cancelled (the loop is closing): nothing may wait for ever
+            for _, _, future in [*taken, *self._queue]:
+                if not future.done():
+                    future.cancel()
+
+    async def _send_group(self, group: list[_Pending]) -> None:
+        if len(group) > 1:
+            try:
+                rows = await self._together(group)
+            except psycopg.Error as exc:
+                log.debug("a group of %d writes failed (%s); sending each alone", len(group), exc)
+            else:
                 for (_, _, future), row in zip(group, rows, strict=True):
                     if not future.done():
                         future.set_result(row)
-        finally:  # cancelled (the loop is closing): nothing may wait for ever
-            for _, _, future in [*group, *self._queue]:
-                if not future.done():
-                    future.cancel()
+                return
+        await self._each_alone(group)
 
     async def _together(self, group: list[_Pending]) -> list[DictRow | None]:
         # One lock order on every node (by execution), so two groups that meet cannot deadlock.
