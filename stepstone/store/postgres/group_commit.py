@@ -21,7 +21,6 @@ import asyncio
 import logging
 from typing import Any
 
-import psycopg
 from psycopg.rows import DictRow
 
 from stepstone.store.postgres.connection import Database, Q
@@ -80,7 +79,7 @@ class GroupCommit:
         if len(group) > 1:
             try:
                 rows = await self._together(group)
-            except psycopg.Error as exc:
+            except Exception as exc:  # each write, sent alone, raises what is its own to its caller
                 log.debug("a group of %d writes failed (%s); sending each alone", len(group), exc)
             else:
                 for (_, _, future), row in zip(group, rows, strict=True):
