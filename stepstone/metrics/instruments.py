@@ -70,7 +70,8 @@ WORKER_ROUND = Histogram(
 )  # fmt: skip
 DB_COMMIT = Histogram(
     "stepstone_db_commit_duration_seconds",
-    "A write transaction, BEGIN to COMMIT (SQLite: one group commit; PostgreSQL: one transition).",
+    "A write transaction, BEGIN to COMMIT (SQLite: one group commit; PostgreSQL: one transition, "
+    "alone or in a group commit).",
     ["store"], buckets=FAST, registry=None,
 )  # fmt: skip
 
