@@ -2,6 +2,7 @@
 one SQLite node, in one run, with the CPU each process used (server nodes and PostgreSQL backends).
 
     .venv/bin/python benchmarks/scaling.py --n 400 --callbacks 100 [--pg postgresql://...] [--markdown FILE]
+    .venv/bin/python benchmarks/scaling.py --configs sqlite:1,postgres:1 --repeat 6   # the ratio, robustly
 
 Workloads, per configuration (fresh database each):
 - throughput: N executions of Echo -> Echo -> Echo -> Pass (Lambda-style functions served by the nodes),
@@ -9,6 +10,9 @@ Workloads, per configuration (fresh database each):
 - callbacks: C executions parked on an activity; for each, SendTaskSuccess to a node (round-robin), then
   DescribeExecution on that node until SUCCEEDED: p50/p99 of send -> SUCCEEDED.
 CPU: utime+stime from /proc of each node and of the PostgreSQL backends serving the benchmark database.
+`--repeat K` runs the configurations K times, interleaved, and ends with each one's median
+transitions/s and, run for run, the first configuration's rate over each other's (median and range):
+on a shared machine single runs swing by tens of per cent.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +191,21 @@ def run_config(store: str, nodes_n: int, args: argparse.Namespace) -> dict[str, 
                 conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'.encode())
 
 
+def ratios(results: list[dict[str, Any]], per_round: int) -> str:
+    """Each configuration's median rate, and the first one's rate over it within each round."""
+    rounds = [results[i : i + per_round] for i in range(0, len(results), per_round)]
+    lines = "| store | nodes | median transitions/s | first / this, median (range) |\n|---|---|---|---|\n"
+    for k in range(per_round):
+        rates = [r[k]["transitions_per_s"] for r in rounds]
+        over = [r[0]["transitions_per_s"] / r[k]["transitions_per_s"] for r in rounds]
+        first = rounds[0][k]
+        lines += (
+            f"| {first['store']} | {first['nodes']} | {statistics.median(rates):,.0f} |"
+            f" {statistics.median(over):.2f}x ({min(over):.2f}-{max(over):.2f}) |\n"
+        )
+    return lines
+
+
 def markdown(results: list[dict[str, Any]]) -> str:
     head = "| store | nodes | transitions/s | callback p50 ms | callback p99 ms | node CPU s | DB CPU s"
     head += " | DB CPU ms/transition |\n"
@@ -212,14 +232,19 @@ def main() -> int:
         "--configs", default="sqlite:1,postgres:1,postgres:2,postgres:3", help="store:nodes,..."
     )
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table here")
+    parser.add_argument("--repeat", type=int, default=1, help="run the configurations K times, interleaved")
     args = parser.parse_args()
+    specs = args.configs.split(",")
     results = []
-    for spec in args.configs.split(","):
-        store, nodes_n = spec.split(":")
-        result = run_config(store, int(nodes_n), args)
-        print(json.dumps(result), flush=True)
-        results.append(result)
+    for _ in range(args.repeat):
+        for spec in specs:
+            store, nodes_n = spec.split(":")
+            result = run_config(store, int(nodes_n), args)
+            print(json.dumps(result), flush=True)
+            results.append(result)
     table = markdown(results)
+    if args.repeat > 1:
+        table += "\n" + ratios(results, len(specs))
     print(table)
     if args.markdown is not None:
         args.markdown.write_text(table)
