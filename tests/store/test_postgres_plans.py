@@ -12,6 +12,7 @@ import psycopg
 
 from stepstone.store.postgres import PostgresStore
 from stepstone.store.postgres.connection import Database, Q
+from tests.store.conftest import run_opened
 from tests.store.test_postgres_schema import as_sent
 
 # psycopg prepares a statement on its fifth run (prepare_threshold); the sixth runs the prepared one
@@ -74,12 +75,7 @@ async def _prepared_plans(dsn: str, runs: list[tuple[str, dict[str, Any], str]])
 
 
 def test_hot_statements_run_on_generic_plans_that_still_use_the_indexes(pg_dsn: str) -> None:
-    async def opened() -> None:
-        store = PostgresStore(pg_dsn)
-        await store.open()  # migrations
-        await store.close()
-
-    asyncio.run(opened())
+    run_opened(PostgresStore(pg_dsn), lambda _: asyncio.sleep(0))  # opening migrates
     _fill(pg_dsn, 20_000)
     now = datetime.now(UTC)
     found = asyncio.run(
